@@ -1,0 +1,120 @@
+"""The env options, validated in one place.
+
+The same option names are accepted by the batched ``Engine``, ``QWOPEnv``,
+``QWOPVecEnv`` and ``ReferenceQWOPEnv``; each one builds an ``EnvOptions`` from
+its keyword arguments, so an unknown name or a bad value gets the same clear
+error everywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from . import runner_table as T
+
+SUCCESS_RULES = ("qwop_gym", "game")
+FIRST_STEP_REFERENCES = ("reset", "origin")
+
+
+@dataclass(frozen=True)
+class EnvOptions:
+    """Options of one QWOP env (defaults are the training defaults).
+
+    frames_per_step: physics frames the chosen keys are held for per env step.
+    reduced_action_set: the 9-action list of qwop-gym (True) or all 16 key
+        combinations (False) [spec 5.3].
+    max_episode_steps: truncation after this many env steps (0 = never).
+    speed_rew_mult, time_cost_mult, success_reward, failure_cost: the
+        qwop-gym reward [spec 7.3].
+    hurdle: build the hurdle at 50 m [spec 2.2].
+    success_rule: "qwop_gym" (torso beyond 100 m when the episode ends) or
+        "game" (the game's own rule: landed in the sand pit without a fall).
+    head_torque_accumulates: let the head-stabiliser torque accumulate across
+        frames instead of applying a fresh torque each frame [spec 6.3, 8 #8].
+    first_step_reference: "reset" measures the first step's velocity from the
+        reset state; "origin" reproduces the sources' quirk of measuring it
+        from (distance 0, time 0), which gives a spurious first-step bonus.
+    """
+
+    frames_per_step: int = 4
+    reduced_action_set: bool = True
+    max_episode_steps: int = 5000
+    speed_rew_mult: float = T.SPEED_REW_MULT
+    time_cost_mult: float = T.TIME_COST_MULT
+    success_reward: float = T.SUCCESS_REWARD
+    failure_cost: float = T.FAILURE_COST
+    hurdle: bool = True
+    success_rule: str = "qwop_gym"
+    head_torque_accumulates: bool = False
+    first_step_reference: str = "reset"
+
+    def __post_init__(self) -> None:
+        _check_int("frames_per_step", self.frames_per_step, 1, 10_000)
+        _check_int("max_episode_steps", self.max_episode_steps, 0, 2**31 - 1)
+        for name in ("reduced_action_set", "hurdle", "head_torque_accumulates"):
+            value = getattr(self, name)
+            if not isinstance(value, bool):
+                raise TypeError(f"{name} must be a bool (True or False), got {value!r}")
+        for name in ("speed_rew_mult", "time_cost_mult", "success_reward", "failure_cost"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"{name} must be a number, got {value!r}")
+            if not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
+            object.__setattr__(self, name, float(value))
+        _check_choice("success_rule", self.success_rule, SUCCESS_RULES)
+        _check_choice("first_step_reference", self.first_step_reference, FIRST_STEP_REFERENCES)
+
+    @property
+    def n_actions(self) -> int:
+        return len(T.REDUCED_ACTION_KEYS if self.reduced_action_set else T.FULL_ACTION_KEYS)
+
+    @property
+    def action_keys(self) -> tuple[int, ...]:
+        """Key bitmask (Q=1, W=2, O=4, P=8) of each action index."""
+        return T.REDUCED_ACTION_KEYS if self.reduced_action_set else T.FULL_ACTION_KEYS
+
+    @property
+    def action_names(self) -> tuple[str, ...]:
+        names = T.REDUCED_ACTION_NAMES if self.reduced_action_set else T.FULL_ACTION_NAMES
+        return tuple(n or "none" for n in names)
+
+    @classmethod
+    def from_kwargs(cls, **kwargs: Any) -> "EnvOptions":
+        """Build from keyword arguments; an unknown name is a TypeError naming it."""
+        known = option_names()
+        unknown = sorted(set(kwargs) - set(known))
+        if unknown:
+            raise TypeError(
+                f"unknown env option(s) {', '.join(map(repr, unknown))}; "
+                f"the options are: {', '.join(known)}"
+            )
+        return cls(**kwargs)
+
+    def replace(self, **kwargs: Any) -> "EnvOptions":
+        """A copy with some options changed (validated like the constructor)."""
+        return EnvOptions.from_kwargs(**{**self.as_dict(), **kwargs})
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def option_names() -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(EnvOptions))
+
+
+def _check_int(name: str, value: Any, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        # numpy integers are accepted too
+        if not (hasattr(value, "__index__") and not isinstance(value, bool)):
+            raise TypeError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+    if not lo <= int(value) <= hi:
+        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+
+
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
