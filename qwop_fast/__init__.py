@@ -1,6 +1,21 @@
-"""qwop-fast: fast, faithful QWOP environments for reinforcement learning."""
+"""qwop-fast: fast, faithful QWOP environments for reinforcement learning.
 
+    import qwop_fast
+    env = qwop_fast.QWOPEnv()                  # gymnasium.Env, one runner
+    venv = qwop_fast.QWOPVecEnv(16)            # SB3 VecEnv, 16 runners in C++
+    env = gymnasium.make("qwop_fast/QWOP-v0")  # registered on import
+"""
+
+import gymnasium
+
+from .env import QWOPEnv
 from .options import EnvOptions
+from .vec_env import QWOPVecEnv
 
 __version__ = "0.1.0"
-__all__ = ["EnvOptions", "__version__"]
+__all__ = ["EnvOptions", "QWOPEnv", "QWOPVecEnv", "__version__"]
+
+# Episode length is an env option (max_episode_steps, default 5000) that the
+# engine enforces itself, so no TimeLimit wrapper is registered on top.
+if "qwop_fast/QWOP-v0" not in gymnasium.registry:
+    gymnasium.register(id="qwop_fast/QWOP-v0", entry_point="qwop_fast.env:QWOPEnv")

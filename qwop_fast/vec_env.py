@@ -1,0 +1,193 @@
+"""``QWOPVecEnv``: a Stable-Baselines3 VecEnv over one batched engine.
+
+No subprocesses: ``step_wait`` is one call into C++ that steps every world with
+the GIL released, spread over native threads. Auto-reset follows SB3: the
+ending step returns the start observation, with the final one in
+``infos[i]["terminal_observation"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices, VecEnvStepReturn
+
+from ._engine import Engine
+from .env import action_space, observation_space
+from .options import EnvOptions, option_names
+
+# Env methods that env_method() can call, and what they mean for the batch.
+_ENV_METHODS = ("reset", "render", "get_wrapper_attr")
+
+
+class QWOPVecEnv(VecEnv):
+    """``n_envs`` QWOP runners stepped together.
+
+    :param n_envs: number of runners (>= 1).
+    :param num_threads: native threads for the physics (default: usable cores;
+        0 or 1: the calling thread only). Results do not depend on it.
+    :param seed: seeds ``np_random`` of the action space sampling; the physics
+        itself has no randomness.
+    :param render_mode: None or "rgb_array" (``get_images``/``render``).
+    :param env_kwargs: env options, as for ``QWOPEnv`` (see ``EnvOptions``).
+    """
+
+    def __init__(self, n_envs: int, num_threads: int | None = None, seed: int | None = None,
+                 render_mode: str | None = None, **env_kwargs: Any) -> None:
+        if render_mode not in (None, "rgb_array"):
+            raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+        self.engine = Engine(n_envs, num_threads=num_threads, auto_reset=True, **env_kwargs)
+        self._render_mode = render_mode
+        super().__init__(self.engine.n_envs, observation_space(), action_space(self.engine.options))
+        self._actions: np.ndarray | None = None
+        self._last_actions = np.zeros(self.num_envs, np.int64)
+        self._renderers: list[Any] = []
+        if seed is not None:
+            self.seed(seed)
+
+    @property
+    def env_options(self) -> EnvOptions:
+        return self.engine.options
+
+    # ----------------------------------------------------------------- step
+    def reset(self) -> np.ndarray:
+        seeds = [s for s in self._seeds if s is not None]
+        if seeds:
+            self.action_space.seed(seeds[0])
+        if any(self._options):
+            raise ValueError("QWOPVecEnv.reset takes no per-env options; "
+                             "use set_attr for env options")
+        self.engine.reset()
+        self._last_actions[:] = 0
+        self.reset_infos = [self._info(i) for i in range(self.num_envs)]
+        self._reset_seeds()
+        self._reset_options()
+        return self.engine.obs.copy()
+
+    def step_async(self, actions: np.ndarray) -> None:
+        # Validate here, so a bad batch fails before anything is stepped.
+        self._actions = self.engine._validate_actions(actions)
+
+    def step_wait(self) -> VecEnvStepReturn:
+        if self._actions is None:
+            raise RuntimeError("step_wait() called without step_async()")
+        e = self.engine
+        e.step(self._actions)
+        self._last_actions[:] = self._actions
+        self._actions = None
+        # One copy per buffer per step: the caller may keep these arrays.
+        obs = e.obs.copy()
+        rewards = e.reward.copy()
+        terminated, truncated = e.terminated, e.truncated
+        dones = terminated | truncated
+        distance, game_time = e.distance.tolist(), e.game_time.tolist()
+        success, steps = e.is_success.tolist(), e.episode_step.tolist()
+        infos: list[dict[str, Any]] = [
+            {"distance": d, "game_time": t, "is_success": s, "episode_step": k}
+            for d, t, s, k in zip(distance, game_time, success, steps)
+        ]
+        for i in np.flatnonzero(dones):
+            infos[i]["terminal_observation"] = e.terminal_obs[i].copy()
+            infos[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
+        return obs, rewards, dones, infos
+
+    def _info(self, i: int) -> dict[str, Any]:
+        e = self.engine
+        return {"distance": float(e.distance[i]), "game_time": float(e.game_time[i]),
+                "is_success": bool(e.is_success[i]), "episode_step": int(e.episode_step[i])}
+
+    def close(self) -> None:
+        for r in self._renderers:
+            r.close()
+        self._renderers = []
+        self.engine.close()
+
+    # ------------------------------------------------------ attrs and methods
+    def _indices(self, indices: VecEnvIndices) -> list[int]:
+        if indices is None:
+            return list(range(self.num_envs))
+        if isinstance(indices, (int, np.integer)):
+            indices = [int(indices)]
+        out = [int(i) for i in indices]
+        for i in out:
+            if not 0 <= i < self.num_envs:
+                raise IndexError(f"env index {i} out of range [0, {self.num_envs - 1}]")
+        return out
+
+    def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
+        """Env options, ``render_mode``, the spaces, and the per-env step
+        outputs (``distance``, ``game_time``, ``joint_angle``, ...)."""
+        idx = self._indices(indices)
+        if attr_name == "render_mode":
+            return [self._render_mode] * len(idx)
+        if attr_name in option_names():
+            return [getattr(self.engine.options, attr_name)] * len(idx)
+        if attr_name in ("observation_space", "action_space", "metadata"):
+            value = getattr(self, attr_name) if attr_name != "metadata" else {
+                "render_modes": ["rgb_array"], "render_fps": 30}
+            return [value] * len(idx)
+        if attr_name in ("distance", "game_time", "is_success", "episode_step",
+                         "joint_angle", "joint_limits", "body_pose"):
+            arr = getattr(self.engine, attr_name)
+            return [arr[i].copy() if arr.ndim > 1 else arr[i].item() for i in idx]
+        raise AttributeError(f"QWOPVecEnv envs have no attribute {attr_name!r}; readable: render_mode, "
+                             f"observation_space, action_space, metadata, the env options "
+                             f"({', '.join(option_names())}) and the step outputs")
+
+    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
+        """Set an env option. All envs share one engine, so an option can only
+        be set for all envs at once."""
+        if attr_name not in option_names():
+            raise AttributeError(f"only env options can be set on QWOPVecEnv ({', '.join(option_names())}), "
+                                 f"not {attr_name!r}")
+        if sorted(self._indices(indices)) != list(range(self.num_envs)):
+            raise ValueError(f"{attr_name!r} is shared by all envs of a QWOPVecEnv; set it with indices=None")
+        self.engine.set_options(**{attr_name: value})
+
+    def env_method(self, method_name: str, *method_args: Any, indices: VecEnvIndices = None,
+                   **method_kwargs: Any) -> list[Any]:
+        """``reset`` (rebuilds the chosen worlds, returns their obs and info)
+        and ``render`` (rgb frames). Other names raise AttributeError."""
+        idx = self._indices(indices)
+        if method_name == "reset":
+            self.engine.reset(np.asarray(idx, np.int64))
+            self._last_actions[idx] = 0
+            return [(self.engine.obs[i].copy(), self._info(i)) for i in idx]
+        if method_name == "render":
+            return [self._render_one(i) for i in idx]
+        if method_name == "get_wrapper_attr":
+            return self.get_attr(method_args[0] if method_args else method_kwargs["name"], idx)
+        raise AttributeError(f"QWOPVecEnv supports env_method({', '.join(map(repr, _ENV_METHODS))}), "
+                             f"not {method_name!r}")
+
+    def env_is_wrapped(self, wrapper_class: type[gym.Wrapper], indices: VecEnvIndices = None) -> list[bool]:
+        # The envs are rows of one engine: nothing wraps them individually.
+        return [False] * len(self._indices(indices))
+
+    # ---------------------------------------------------------------- render
+    def _render_one(self, i: int) -> np.ndarray:
+        from .render import Renderer
+
+        while len(self._renderers) <= i:
+            self._renderers.append(None)
+        if self._renderers[i] is None:
+            self._renderers[i] = Renderer(window=False, fps=30)
+        e = self.engine
+        state = {
+            "body_pose": e.current_body_pose()[i],
+            "hurdle_pose": e.current_hurdle_pose()[i],
+            "distance": float(e.distance[i]),
+            "game_time": float(e.game_time[i]),
+            "keys": e.options.action_names[int(self._last_actions[i])],
+        }
+        return self._renderers[i].draw(state)
+
+    def get_images(self, max_envs: int = 4) -> Sequence[np.ndarray | None]:
+        """RGB frames of the first ``max_envs`` envs (SB3 tiles them in render())."""
+        if self._render_mode != "rgb_array":
+            raise ValueError("get_images() needs QWOPVecEnv(..., render_mode='rgb_array')")
+        return [self._render_one(i) for i in range(min(max_envs, self.num_envs))]
+
