@@ -1,0 +1,50 @@
+# Two commands on a fresh machine:  make train   and   make test
+# Everything goes into .venv. torch is installed first, pinned (a looser
+# requirement can pull a multi-GB CUDA build), and constraints.txt keeps every
+# later step from replacing it.
+
+VENV    ?= .venv
+PYTHON  ?= python3
+PY      := $(VENV)/bin/python
+PIP     := $(PY) -m pip
+BIN     := $(VENV)/bin
+TORCH   := torch==2.13.0
+RUN_ID  ?= quick-$(shell date +%Y%m%d-%H%M%S)
+STAMP   := $(VENV)/.qwop-fast-installed
+
+.PHONY: install train test bench box2d clean
+
+install: $(STAMP)
+
+# The engine links the system Box2D 2.4 C++ library (libbox2d-dev).
+box2d:
+	@if [ -z "$$BOX2D_INCLUDE_DIR" ] && [ ! -f /usr/include/box2d/box2d.h ] && [ ! -f /usr/local/include/box2d/box2d.h ]; then \
+		echo "Box2D 2.4 headers not found: installing libbox2d-dev with apt-get"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libbox2d-dev pkg-config; \
+	fi
+
+$(STAMP): pyproject.toml setup.py constraints.txt ext/_engine.pyx ext/qwop_runner.cpp ext/qwop_runner.h | box2d
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q $(TORCH)
+	$(PIP) install -q -c constraints.txt -e ".[all]"
+	@touch $@
+
+# The main job: train the quick QR-DQN agent, evaluate it next to a random
+# policy, and write a GIF of it running.
+train: install
+	$(BIN)/qwop-fast train --run-id $(RUN_ID)
+	$(BIN)/qwop-fast evaluate --random --episodes 20
+	$(BIN)/qwop-fast evaluate --model runs/$(RUN_ID)/final_model.zip --episodes 20 --output runs/$(RUN_ID)/eval
+	$(BIN)/qwop-fast watch --model runs/$(RUN_ID)/final_model.zip --episodes 1 --output runs/$(RUN_ID)/agent.gif
+	@echo "Trained agent, evaluation and GIF are in runs/$(RUN_ID)/"
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/qwop-fast bench
+
+clean:
+	rm -rf build *.egg-info qwop_fast/*.so ext/_engine.cpp
