@@ -110,7 +110,10 @@ class QWOPEnv(gym.Env):
         if self._renderer is None:
             from .render import Renderer
 
-            self._renderer = Renderer(window=self.render_mode == "human", fps=self.metadata["render_fps"])
+            # A window shows each step once: at frames_per_step frames a step,
+            # real game speed (30 frames per clock-second) is 30 / fps steps/s.
+            fps = max(1, round(self.metadata["render_fps"] / self.env_options.frames_per_step))
+            self._renderer = Renderer(window=self.render_mode == "human", fps=fps)
         frame = self._renderer.draw(self.render_state())
         return frame if self.render_mode == "rgb_array" else None
 
