@@ -240,6 +240,12 @@ cdef Options _build_options(opts, bint auto_reset) except *:
     return o
 
 
+def _readonly(arr):
+    view = arr.view()
+    view.flags.writeable = False
+    return view
+
+
 def default_num_threads():
     """The number of cores this process may run on."""
     import os
@@ -290,6 +296,9 @@ cdef class Engine:
     cdef object _obs, _terminal_obs, _reward, _terminated, _truncated, _is_success
     cdef object _distance, _game_time, _episode_step, _joint_angle, _joint_limits, _body_pose
     cdef object _actions, _reset_mask
+    # Read-only views of the buffers, made once (C++ writes through pointers).
+    cdef readonly object obs, terminal_obs, reward, terminated, truncated, is_success
+    cdef readonly object distance, game_time, episode_step, joint_angle, joint_limits, body_pose
 
     def __cinit__(self, n_envs=1, num_threads=None, auto_reset=True, **env_kwargs):
         self._batch = NULL
@@ -340,6 +349,18 @@ cdef class Engine:
         out.body_pose = <float*> cnp.PyArray_DATA(self._body_pose)
         self._batch.SetOutputs(out)
         self._batch.Reset(NULL)
+        self.obs = _readonly(self._obs)
+        self.terminal_obs = _readonly(self._terminal_obs)
+        self.reward = _readonly(self._reward)
+        self.terminated = _readonly(self._terminated)
+        self.truncated = _readonly(self._truncated)
+        self.is_success = _readonly(self._is_success)
+        self.distance = _readonly(self._distance)
+        self.game_time = _readonly(self._game_time)
+        self.episode_step = _readonly(self._episode_step)
+        self.joint_angle = _readonly(self._joint_angle)
+        self.joint_limits = _readonly(self._joint_limits)
+        self.body_pose = _readonly(self._body_pose)
 
     def __dealloc__(self):
         if self._batch != NULL:
@@ -376,39 +397,21 @@ cdef class Engine:
     def frames_per_step(self):
         return self._options.frames_per_step
 
-    def _view(self, arr):
-        v = arr.view()
-        v.flags.writeable = False
-        return v
-
-    @property
-    def obs(self): return self._view(self._obs)
-    @property
-    def terminal_obs(self): return self._view(self._terminal_obs)
-    @property
-    def reward(self): return self._view(self._reward)
-    @property
-    def terminated(self): return self._view(self._terminated)
-    @property
-    def truncated(self): return self._view(self._truncated)
-    @property
-    def is_success(self): return self._view(self._is_success)
-    @property
-    def distance(self): return self._view(self._distance)
-    @property
-    def game_time(self): return self._view(self._game_time)
-    @property
-    def episode_step(self): return self._view(self._episode_step)
-    @property
-    def joint_angle(self): return self._view(self._joint_angle)
-    @property
-    def joint_limits(self): return self._view(self._joint_limits)
-    @property
-    def body_pose(self): return self._view(self._body_pose)
-
     # ---------------------------------------------------------------- actions
     def _validate_actions(self, actions):
         """Checks the whole batch before anything moves: nothing half-stepped."""
+        cdef const int64_t[::1] fast
+        cdef Py_ssize_t i
+        cdef int64_t n_actions = self._options.n_actions
+        # Fast path for what SB3 passes: a contiguous int64 array of the right shape.
+        if (type(actions) is np.ndarray and actions.dtype == np.int64 and actions.ndim == 1
+                and actions.shape[0] == self.n_envs and actions.flags.c_contiguous):
+            fast = actions
+            for i in range(fast.shape[0]):
+                if fast[i] < 0 or fast[i] >= n_actions:
+                    break
+            else:
+                return actions
         arr = np.asarray(actions)
         if arr.dtype.kind not in "iu":
             if arr.dtype.kind == "f" and arr.size and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):

@@ -73,8 +73,14 @@ void Runner::Reset() {
     CreateBox(world_.get(), track, b2_staticBody, true, kTagTrack);
   }
   if (options_->hurdle) {
-    b2Body* base = CreateBox(world_.get(), t.hurdle_base, b2_dynamicBody, false, kTagNone);
-    b2Body* top = CreateBox(world_.get(), t.hurdle_top, b2_dynamicBody, false, kTagNone);
+    // The game creates the hurdle asleep, but Box2D up to 2.3 (and so, we
+    // take it, the original's 2.1a-style engine) wakes both bodies when a
+    // contact pair is first added: the base's fattened AABB overlaps the
+    // track's, so the hurdle wakes on frame 1 and drops the 0.068 wu onto the
+    // track. Box2D 2.4 no longer wakes on AddPair and would leave it floating
+    // until touched; creating it awake reproduces the 2.x behaviour.
+    b2Body* base = CreateBox(world_.get(), t.hurdle_base, b2_dynamicBody, true, kTagNone);
+    b2Body* top = CreateBox(world_.get(), t.hurdle_top, b2_dynamicBody, true, kTagNone);
     b2RevoluteJointDef jd;
     jd.bodyA = top;
     jd.bodyB = base;

@@ -28,6 +28,10 @@ def action_space(options: EnvOptions) -> spaces.Discrete:
 
 def check_action(action: Any, n_actions: int) -> int:
     """One action index, or a TypeError/ValueError saying what was expected."""
+    if type(action) is int or isinstance(action, np.integer):  # the common case, fast
+        if not 0 <= action < n_actions:
+            raise ValueError(f"action must be in [0, {n_actions - 1}], got {action}")
+        return int(action)
     arr = np.asarray(action)
     if arr.shape not in ((), (1,)) or arr.dtype.kind not in "iu":
         raise TypeError(f"action must be one integer in [0, {n_actions - 1}], got {action!r}")
@@ -58,6 +62,7 @@ class QWOPEnv(gym.Env):
         self.observation_space = observation_space()
         self.action_space = action_space(self.env_options)
         self._engine = Engine(1, num_threads=1, auto_reset=False, **self.env_options.as_dict())
+        self._action = np.zeros(1, np.int64)  # reused: no allocation per step
         self._needs_reset = True
         self._last_keys = ""
         self._renderer = None
@@ -84,7 +89,8 @@ class QWOPEnv(gym.Env):
             raise gym.error.ResetNeeded(
                 "call reset() before step(): the episode has not started or has ended")
         a = check_action(action, self._engine.n_actions)
-        self._engine.step(np.array([a], np.int64))
+        self._action[0] = a
+        self._engine.step(self._action)
         e = self._engine
         terminated, truncated = bool(e.terminated[0]), bool(e.truncated[0])
         self._needs_reset = terminated or truncated
