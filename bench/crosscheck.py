@@ -489,15 +489,14 @@ def discussion(first_limit_frame, over_r, over_f, sanity, s_main, s_floor, s_tra
         f"configuration the rates are {s_train['rate_a']:.3f} vs {s_train['rate_b']:.3f}. With "
         "`head_torque_accumulates=True` the QO key sets stop agreeing on fall/no-fall (table 3.1).",
         f"5. **The hurdle.** Box2D 2.3 wakes both bodies whenever the broad phase creates a new "
-        "contact (b2ContactManager::AddPair); 2.4.1 does not. The hurdle is created asleep with "
-        "its base 0.068 wu above the track but inside the track's fattened AABB, so in the "
-        "reference it wakes on frame 1 and drops onto the track, while in the C++ engine it stays "
-        "asleep, floating, until the runner touches it. Once awake, the two-body hurdle does not "
-        "settle: its revolute joint with lower = upper = 0 jitters and the assembly creeps "
-        f"backwards ({hurdle_creep:.1f} wu in 1000 frames in the reference; a stand-alone "
-        "program against the same libbox2d 2.4.1, outside this script, showed the same creep "
-        "once the hurdle was awake). A runner that reaches 50 m late meets the reference's "
-        "hurdle a few wu earlier than the C++ one.",
+        "contact (b2ContactManager::AddPair); 2.4.1 does not. The game creates the hurdle asleep "
+        "with its base 0.068 wu above the track but inside the track's fattened AABB, so in 2.3 "
+        "it wakes on frame 1 and drops onto the track; the C++ engine creates it awake to do the "
+        "same. Both build it as one rigid body with two fixtures (runner_table.HURDLE_TOP_OFFSET): "
+        "the game's two bodies joined by a revolute joint locked at lower = upper = 0 jitter in "
+        "Box2D 2.x, never sleep and creep backwards (~5 wu per 1000 frames in both engines), "
+        "which also cost ~25% of each world's step. The rigid hurdle settles and sleeps "
+        f"(drift over 1000 frames here: {hurdle_creep:.4f} wu in the reference).",
         "6. **Read in the sources, no measurable effect here.** 2.4.1's SetMotorSpeed wakes the "
         "bodies only when the speed changes (2.3: always), so a runner could fall asleep in 2.4 "
         "where it cannot in 2.3; but the head torque, applied with wake=true every frame until "

@@ -65,8 +65,7 @@ cdef extern from "qwop_runner.h" namespace "qwop" nogil:
         double track_friction, track_restitution, track_density
         uint16_t track_category, track_mask
         BoxSpec hurdle_base, hurdle_top
-        double hurdle_local_a[2]
-        double hurdle_local_b[2]
+        double hurdle_top_offset[2]
         BoxSpec bodies[12]
         JointSpec joints[11]
         int torso, head
@@ -175,8 +174,7 @@ cdef RunnerTable _build_table() except *:
     t.track_category, t.track_mask = T.CATEGORY_TRACK, T.MASK_TRACK
     _fill_box(&t.hurdle_base, T.HURDLE_BASE, T.HURDLE_BASE.category, T.HURDLE_BASE.mask)
     _fill_box(&t.hurdle_top, T.HURDLE_TOP, T.HURDLE_TOP.category, T.HURDLE_TOP.mask)
-    t.hurdle_local_a[0], t.hurdle_local_a[1] = T.HURDLE_JOINT_LOCAL_A
-    t.hurdle_local_b[0], t.hurdle_local_b[1] = T.HURDLE_JOINT_LOCAL_B
+    t.hurdle_top_offset[0], t.hurdle_top_offset[1] = T.HURDLE_TOP_OFFSET
     if len(T.BODIES) != kBodies or len(T.JOINTS) != kJoints:
         raise ValueError(f"runner_table must have {kBodies} bodies and {kJoints} joints")
     for i, body in enumerate(T.BODIES):

@@ -72,29 +72,31 @@ void Runner::Reset() {
     track.mask = t.track_mask;
     CreateBox(world_.get(), track, b2_staticBody, true, kTagTrack);
   }
+  hurdle_ = nullptr;
   if (options_->hurdle) {
+    // One rigid body, base + top bar (see HURDLE_TOP_OFFSET in runner_table.py).
     // The game creates the hurdle asleep, but Box2D up to 2.3 (and so, we
-    // take it, the original's 2.1a-style engine) wakes both bodies when a
-    // contact pair is first added: the base's fattened AABB overlaps the
-    // track's, so the hurdle wakes on frame 1 and drops the 0.068 wu onto the
-    // track. Box2D 2.4 no longer wakes on AddPair and would leave it floating
-    // until touched; creating it awake reproduces the 2.x behaviour.
-    b2Body* base = CreateBox(world_.get(), t.hurdle_base, b2_dynamicBody, true, kTagNone);
-    b2Body* top = CreateBox(world_.get(), t.hurdle_top, b2_dynamicBody, true, kTagNone);
-    b2RevoluteJointDef jd;
-    jd.bodyA = top;
-    jd.bodyB = base;
-    jd.localAnchorA.Set(static_cast<float>(t.hurdle_local_a[0]), static_cast<float>(t.hurdle_local_a[1]));
-    jd.localAnchorB.Set(static_cast<float>(t.hurdle_local_b[0]), static_cast<float>(t.hurdle_local_b[1]));
-    jd.referenceAngle = 0.0f;
-    jd.enableLimit = true;  // never given values in the game: lower = upper = 0
-    jd.lowerAngle = 0.0f;
-    jd.upperAngle = 0.0f;
-    world_->CreateJoint(&jd);
-    hurdle_[0] = base;
-    hurdle_[1] = top;
-  } else {
-    hurdle_[0] = hurdle_[1] = nullptr;
+    // take it, the original's 2.1a-style engine) wakes both bodies of a new
+    // contact pair: the base's fattened AABB overlaps the track's, so the
+    // hurdle wakes on frame 1 and drops the 0.068 wu onto the track. Box2D
+    // 2.4 no longer wakes on AddPair and would leave it floating until
+    // touched; creating it awake reproduces the 2.x behaviour. It then
+    // settles and sleeps.
+    hurdle_ = CreateBox(world_.get(), t.hurdle_base, b2_dynamicBody, true, kTagNone);
+    const BoxSpec& top = t.hurdle_top;
+    b2PolygonShape shape;
+    shape.SetAsBox(static_cast<float>(top.half_w), static_cast<float>(top.half_h),
+                   b2Vec2(static_cast<float>(t.hurdle_top_offset[0]), static_cast<float>(t.hurdle_top_offset[1])),
+                   0.0f);
+    b2FixtureDef fixture;
+    fixture.shape = &shape;
+    fixture.density = static_cast<float>(top.density);
+    fixture.friction = static_cast<float>(top.friction);
+    fixture.restitution = 0.0f;
+    fixture.filter.categoryBits = top.category;
+    fixture.filter.maskBits = top.mask;
+    fixture.userData.pointer = kTagNone;
+    hurdle_->CreateFixture(&fixture);
   }
   for (int i = 0; i < kBodies; ++i) {
     bodies_[i] = CreateBox(world_.get(), t.bodies[i], b2_dynamicBody, true, kTagBody0 + i);
@@ -274,12 +276,16 @@ void Runner::WritePose(float* pose) const {
 }
 
 void Runner::WriteHurdlePose(float* pose) const {
-  for (int i = 0; i < 2; ++i) {
-    const b2Body* b = hurdle_[i];
-    pose[3 * i] = b ? b->GetPosition().x : NAN;
-    pose[3 * i + 1] = b ? b->GetPosition().y : NAN;
-    pose[3 * i + 2] = b ? b->GetAngle() : NAN;
+  if (!hurdle_) {
+    std::fill(pose, pose + 6, NAN);
+    return;
   }
+  const b2Vec2 base = hurdle_->GetPosition();
+  const b2Vec2 top = hurdle_->GetWorldPoint(b2Vec2(static_cast<float>(table_->hurdle_top_offset[0]),
+                                                   static_cast<float>(table_->hurdle_top_offset[1])));
+  const float angle = hurdle_->GetAngle();
+  const float values[6] = {base.x, base.y, angle, top.x, top.y, angle};
+  std::copy(values, values + 6, pose);
 }
 
 // ---------------------------------------------------------------------------

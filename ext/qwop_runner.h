@@ -50,8 +50,8 @@ struct RunnerTable {
   double track_friction, track_restitution, track_density;
   uint16_t track_category, track_mask;
 
-  BoxSpec hurdle_base, hurdle_top;
-  double hurdle_local_a[2], hurdle_local_b[2];
+  BoxSpec hurdle_base, hurdle_top;  // one rigid body: base at its origin,
+  double hurdle_top_offset[2];      // the top bar's centre offset by this
 
   BoxSpec bodies[kBodies];
   JointSpec joints[kJoints];
@@ -151,7 +151,7 @@ class Runner : public b2ContactListener {
   std::unique_ptr<b2World> world_;
   b2Body* bodies_[kBodies] = {};
   b2RevoluteJoint* joints_[kJoints] = {};
-  b2Body* hurdle_[2] = {};  // base, top bar (null without the hurdle)
+  b2Body* hurdle_ = nullptr;  // base + top bar, one rigid body (null without)
 
   bool fallen_ = false, jumped_ = false, landed_ = false, ended_ = false;
   bool paused_ = false;  // landed: the game stops the physics

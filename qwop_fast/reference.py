@@ -22,7 +22,7 @@ truncation and ``info`` keys. It does not render. Install it with
 How one env step runs (the same as the C++ runner, spec sections in brackets)
 ------------------------------------------------------------------------------
 ``reset`` throws the old b2World away and builds a new one in the original
-creation order: track box, hurdle (base, top bar, joint), the 12 runner
+creation order: track box, hurdle (one body: base and top bar), the 12 runner
 bodies, the 11 joints [spec 1]. ``step(action)`` holds the action's keys for
 ``frames_per_step`` frames; each frame [spec 6.1]:
 
@@ -109,11 +109,12 @@ _FIXTURE_DEFS: dict[tuple, Box2D.b2FixtureDef] = {}
 
 
 def _box_fixture(half_w: float, half_h: float, density: float, friction: float,
-                 category: int, mask: int, tag: str) -> Box2D.b2FixtureDef:
-    key = (half_w, half_h, density, friction, category, mask, tag)
+                 category: int, mask: int, tag: str,
+                 centre: tuple[float, float] = (0.0, 0.0)) -> Box2D.b2FixtureDef:
+    key = (half_w, half_h, density, friction, category, mask, tag, centre)
     if key not in _FIXTURE_DEFS:
         _FIXTURE_DEFS[key] = Box2D.b2FixtureDef(
-            shape=Box2D.b2PolygonShape(box=(half_w, half_h)),
+            shape=Box2D.b2PolygonShape(box=(half_w, half_h, centre, 0.0)),
             density=density, friction=friction, restitution=0.0,
             filter=Box2D.b2Filter(categoryBits=category, maskBits=mask, groupIndex=0),
             userData=tag,
@@ -174,16 +175,16 @@ class ReferenceQWOPEnv(gym.Env):
             position=(0.5 * (tr.x_min + tr.x_max), tr.top_y + tr.half_height)))
         track.CreateFixture(_box_fixture(0.5 * (tr.x_max - tr.x_min), tr.half_height, tr.density,
                                          tr.friction, T.CATEGORY_TRACK, T.MASK_TRACK, _TRACK))
-        self._hurdle: tuple[Box2D.b2Body, Box2D.b2Body] | None = None
-        if o.hurdle:  # created asleep, as in the game [spec 2.2]
+        self._hurdle: Box2D.b2Body | None = None
+        if o.hurdle:
+            # One rigid body, base + top bar (see HURDLE_TOP_OFFSET in
+            # runner_table.py). Created asleep as in the game; Box2D 2.3 wakes
+            # it on frame 1 (its AABB overlaps the track's), and it settles.
             base = _dynamic_box(world, T.HURDLE_BASE, T.HURDLE_BASE.category, T.HURDLE_BASE.mask, False)
-            top = _dynamic_box(world, T.HURDLE_TOP, T.HURDLE_TOP.category, T.HURDLE_TOP.mask, False)
-            world.CreateRevoluteJoint(
-                bodyA=top, bodyB=base, localAnchorA=T.HURDLE_JOINT_LOCAL_A,
-                localAnchorB=T.HURDLE_JOINT_LOCAL_B, referenceAngle=0.0,
-                # never given values in the game: lower = upper = 0, meant as a rigid bar
-                enableLimit=True, lowerAngle=0.0, upperAngle=0.0)
-            self._hurdle = (base, top)
+            top = T.HURDLE_TOP
+            base.CreateFixture(_box_fixture(top.half_w, top.half_h, top.density, top.friction,
+                                            top.category, top.mask, top.name, T.HURDLE_TOP_OFFSET))
+            self._hurdle = base
 
         self._bodies = [_dynamic_box(world, b, T.CATEGORY_RUNNER, T.MASK_RUNNER, True) for b in T.BODIES]
         self._joints = []
@@ -357,7 +358,9 @@ class ReferenceQWOPEnv(gym.Env):
         without a hurdle), as ``Engine.current_hurdle_pose()``."""
         if self._hurdle is None:
             return np.full((2, 3), np.nan, np.float32)
-        return np.array([(b.position.x, b.position.y, b.angle) for b in self._hurdle], np.float32)
+        h = self._hurdle
+        top = h.GetWorldPoint(T.HURDLE_TOP_OFFSET)
+        return np.array([(h.position.x, h.position.y, h.angle), (top[0], top[1], h.angle)], np.float32)
 
     def flags(self) -> tuple[bool, bool, bool]:
         """The game flags now: fallen, landed, ended (as ``Engine.flags()``)."""
