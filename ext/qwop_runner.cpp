@@ -13,15 +13,11 @@ constexpr uintptr_t kTagNone = 0;
 constexpr uintptr_t kTagTrack = 1;
 constexpr uintptr_t kTagBody0 = 16;  // kTagBody0 + body index
 
-b2Body* CreateBox(b2World* world, const BoxSpec& spec, b2BodyType type, bool awake, uintptr_t tag) {
-  b2BodyDef def;
-  def.type = type;
-  def.position.Set(static_cast<float>(spec.x), static_cast<float>(spec.y));
-  def.angle = static_cast<float>(spec.angle);
-  def.awake = awake;
-  b2Body* body = world->CreateBody(&def);
+// A box fixture with `spec`'s size, material and filter, centred at `centre`
+// in the body's frame.
+void AddBox(b2Body* body, const BoxSpec& spec, b2Vec2 centre, uintptr_t tag) {
   b2PolygonShape shape;
-  shape.SetAsBox(static_cast<float>(spec.half_w), static_cast<float>(spec.half_h));
+  shape.SetAsBox(static_cast<float>(spec.half_w), static_cast<float>(spec.half_h), centre, 0.0f);
   b2FixtureDef fixture;
   fixture.shape = &shape;
   fixture.density = static_cast<float>(spec.density);
@@ -32,6 +28,17 @@ b2Body* CreateBox(b2World* world, const BoxSpec& spec, b2BodyType type, bool awa
   fixture.filter.groupIndex = 0;
   fixture.userData.pointer = tag;
   body->CreateFixture(&fixture);
+}
+
+// A body at `spec`'s pose with one box fixture centred on its origin.
+b2Body* CreateBox(b2World* world, const BoxSpec& spec, b2BodyType type, bool awake, uintptr_t tag) {
+  b2BodyDef def;
+  def.type = type;
+  def.position.Set(static_cast<float>(spec.x), static_cast<float>(spec.y));
+  def.angle = static_cast<float>(spec.angle);
+  def.awake = awake;
+  b2Body* body = world->CreateBody(&def);
+  AddBox(body, spec, b2Vec2(0.0f, 0.0f), tag);
   return body;
 }
 
@@ -83,20 +90,8 @@ void Runner::Reset() {
     // touched; creating it awake reproduces the 2.x behaviour. It then
     // settles and sleeps.
     hurdle_ = CreateBox(world_.get(), t.hurdle_base, b2_dynamicBody, true, kTagNone);
-    const BoxSpec& top = t.hurdle_top;
-    b2PolygonShape shape;
-    shape.SetAsBox(static_cast<float>(top.half_w), static_cast<float>(top.half_h),
-                   b2Vec2(static_cast<float>(t.hurdle_top_offset[0]), static_cast<float>(t.hurdle_top_offset[1])),
-                   0.0f);
-    b2FixtureDef fixture;
-    fixture.shape = &shape;
-    fixture.density = static_cast<float>(top.density);
-    fixture.friction = static_cast<float>(top.friction);
-    fixture.restitution = 0.0f;
-    fixture.filter.categoryBits = top.category;
-    fixture.filter.maskBits = top.mask;
-    fixture.userData.pointer = kTagNone;
-    hurdle_->CreateFixture(&fixture);
+    AddBox(hurdle_, t.hurdle_top,
+           b2Vec2(static_cast<float>(t.hurdle_top_offset[0]), static_cast<float>(t.hurdle_top_offset[1])), kTagNone);
   }
   for (int i = 0; i < kBodies; ++i) {
     bodies_[i] = CreateBox(world_.get(), t.bodies[i], b2_dynamicBody, true, kTagBody0 + i);
