@@ -18,6 +18,7 @@ with a message naming the file; callers print it without a traceback.
 from __future__ import annotations
 
 import json
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,13 @@ def _candidate_algorithms(data: dict[str, Any]) -> list[str]:
     return []
 
 
+# SB3 2.9 warns on loading any model trained with n_steps > 1 that n_steps is
+# "ignored", but the saved replay_buffer_kwargs already carry n_steps and
+# gamma, so the restored NStepReplayBuffer does use them (checked:
+# model.replay_buffer.n_steps == 3 after load). The warning is noise here.
+NSTEP_WARNING = r"`n_steps=\d+` is ignored because a custom `replay_buffer_class`"
+
+
 def load_model(path: str | Path, device: str = "cpu") -> Any:
     """The trained model saved at ``path`` (an SB3 ``.zip``).
 
@@ -101,7 +109,9 @@ def load_model(path: str | Path, device: str = "cpu") -> Any:
     errors = []
     for name in order:
         try:
-            return algorithm_class(name).load(p, device=device)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=NSTEP_WARNING)
+                return algorithm_class(name).load(p, device=device)
         except Exception as exc:  # each algorithm fails differently on a foreign zip
             errors.append(f"{name}: {type(exc).__name__}: {exc}")
     raise ModelError(f"model file {str(path)!r} could not be loaded by any of "

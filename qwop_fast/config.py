@@ -1,0 +1,467 @@
+"""The training config: a YAML file checked against a schema before anything runs.
+
+A config is a mapping with these keys (all optional; missing ones take the
+defaults of ``TrainConfig``)::
+
+    algorithm: QRDQN            # QRDQN, DQN, PPO, A2C or RecurrentPPO
+    total_timesteps: 100000
+    n_envs: 8                   # runners in one QWOPVecEnv
+    num_threads: 1              # native physics threads of the QWOPVecEnv
+    torch_threads: 1            # torch.set_num_threads for the learner
+    seed: 0                     # or null
+    env_kwargs: {}              # env options (qwop_fast.EnvOptions)
+    wrappers:
+      reward_shaping: {posture_weight: 0.1, energy_weight: 0.01, joint_weight: 0.05}
+    learner_kwargs:             # keyword arguments of the algorithm class
+      learning_rate: 0.001
+      policy_kwargs: {net_arch: [128, 128], activation_fn: relu}
+    checkpoint_every: 25000     # timesteps between checkpoints (0 = none)
+    save_replay_buffer: false   # off-policy: save the replay buffer with each checkpoint
+    eval_every: 25000           # timesteps between evaluations (0 = none)
+    eval_episodes: 1
+    eval_deterministic: true    # greedy actions in the evaluations (false: sampled /
+                                # epsilon-greedy; see config/quick.yml for why)
+
+Every error is a ``ConfigError`` that names the offending key (dotted, e.g.
+``learner_kwargs.policy_kwargs.net_arch``), so a typo in a long config is found
+without reading a traceback. Validation needs the algorithm's signature, so it
+imports stable-baselines3 / sb3-contrib (but no env and no torch work).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ALGORITHMS = ("QRDQN", "DQN", "PPO", "A2C", "RecurrentPPO")
+OFF_POLICY = ("QRDQN", "DQN")
+DEFAULT_POLICY = {"QRDQN": "MlpPolicy", "DQN": "MlpPolicy", "PPO": "MlpPolicy",
+                  "A2C": "MlpPolicy", "RecurrentPPO": "MlpLstmPolicy"}
+
+# Names accepted for activation_fn (policy_kwargs); YAML cannot hold a class.
+ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "elu": "ELU", "leaky_relu": "LeakyReLU",
+               "gelu": "GELU", "silu": "SiLU", "selu": "SELU", "sigmoid": "Sigmoid"}
+OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "sgd": "SGD"}
+
+# Algorithm arguments a config may not set: they are decided by the trainer
+# (env, seed from the top-level key, logging into the run folder) or are
+# Python classes that YAML cannot express.
+RESERVED_LEARNER_KEYS = {
+    "env": "the trainer builds the env from n_envs/env_kwargs",
+    "seed": "use the top-level key 'seed'",
+    "tensorboard_log": "TensorBoard logs always go to the run folder",
+    "_init_setup_model": "internal to stable-baselines3",
+    "replay_buffer_class": "a Python class cannot be given in YAML",
+    "rollout_buffer_class": "a Python class cannot be given in YAML",
+}
+
+# Expected kinds of the common algorithm arguments. Arguments of the
+# algorithm's signature that are not listed here are passed through and left
+# to stable-baselines3 to check.
+_NUMBER, _INT, _BOOL, _STR = "a number", "an integer", "a bool (true or false)", "a string"
+_LEARNER_KINDS: dict[str, str] = {
+    **dict.fromkeys(("learning_rate", "tau", "gamma", "exploration_fraction", "exploration_initial_eps",
+                     "exploration_final_eps", "gae_lambda", "clip_range", "ent_coef",
+                     "vf_coef", "rms_prop_eps"), _NUMBER),
+    **dict.fromkeys(("buffer_size", "learning_starts", "batch_size", "gradient_steps", "n_steps",
+                     "target_update_interval", "n_epochs", "stats_window_size", "sde_sample_freq",
+                     "verbose"), _INT),
+    **dict.fromkeys(("optimize_memory_usage", "normalize_advantage", "use_sde", "use_rms_prop"), _BOOL),
+    **dict.fromkeys(("policy", "device"), _STR),
+}
+_NULLABLE_NUMBERS = ("clip_range_vf", "target_kl", "max_grad_norm")
+# Lower bounds of integer arguments (others, e.g. gradient_steps=-1 or
+# sde_sample_freq=-1, have meaningful negative values).
+_INT_LOWER_BOUNDS = {"buffer_size": 1, "batch_size": 1, "n_steps": 1, "n_epochs": 1,
+                     "learning_starts": 0, "target_update_interval": 1, "stats_window_size": 1}
+
+
+class ConfigError(ValueError):
+    """A config value that cannot be used; the message names the key."""
+
+
+# --------------------------------------------------------------- the schema
+@dataclass
+class RewardShapingConfig:
+    """Weights of ``qwop_fast.wrappers.VecRewardShaping`` (spec 7.9)."""
+
+    posture_weight: float = 0.1
+    energy_weight: float = 0.01
+    joint_weight: float = 0.05
+
+
+@dataclass
+class WrappersConfig:
+    reward_shaping: RewardShapingConfig | None = None  # None: no shaping
+
+
+@dataclass
+class TrainConfig:
+    """One training run. The defaults are the quick path (config/quick.yml
+    spells them out, including its tuned learner_kwargs)."""
+
+    algorithm: str = "QRDQN"
+    total_timesteps: int = 100_000
+    n_envs: int = 8
+    num_threads: int = 1
+    torch_threads: int = 1
+    seed: int | None = 0
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+    wrappers: WrappersConfig = field(default_factory=WrappersConfig)
+    learner_kwargs: dict[str, Any] = field(default_factory=dict)
+    checkpoint_every: int = 25_000
+    save_replay_buffer: bool = False
+    eval_every: int = 25_000
+    eval_episodes: int = 1
+    eval_deterministic: bool = True
+
+    @property
+    def off_policy(self) -> bool:
+        return self.algorithm in OFF_POLICY
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (what config.yml holds); ``from_dict`` reads it back."""
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes: Any) -> "TrainConfig":
+        """A copy with some top-level keys changed, validated again."""
+        return TrainConfig.from_dict({**self.to_dict(), **changes}, resolve=False)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, resolve: bool = True) -> "TrainConfig":
+        """Validate ``data`` (a parsed YAML mapping) into a config.
+
+        ``resolve`` fills in every env option and the algorithm's default
+        arguments, so the saved config.yml records exactly what ran.
+        """
+        return _parse(data, resolve=resolve)
+
+    def algorithm_class(self) -> type:
+        return algorithm_class(self.algorithm)
+
+    def learner_kwargs_for_sb3(self) -> dict[str, Any]:
+        """``learner_kwargs`` as the algorithm class takes them (names of
+        activation functions / optimizers turned into torch classes)."""
+        kwargs = dict(self.learner_kwargs)
+        pk = dict(kwargs.get("policy_kwargs") or {})
+        if pk:
+            import torch.nn as nn
+            import torch.optim as optim
+
+            if "activation_fn" in pk:
+                pk["activation_fn"] = getattr(nn, ACTIVATIONS[pk["activation_fn"].lower()])
+            if "optimizer_class" in pk:
+                pk["optimizer_class"] = getattr(optim, OPTIMIZERS[pk["optimizer_class"].lower()])
+            kwargs["policy_kwargs"] = pk
+        if isinstance(kwargs.get("train_freq"), list):
+            kwargs["train_freq"] = tuple(kwargs["train_freq"])
+        return kwargs
+
+
+# ----------------------------------------------------------------- loading
+def bundled_config(name: str) -> Path:
+    """The shipped config ``name`` (e.g. "quick.yml"): the repository's
+    config/ folder in a source checkout, else the copy installed with the
+    package (pyproject maps config/ to the package data qwop_fast.configs)."""
+    in_repo = Path(__file__).resolve().parent.parent / "config" / name
+    if in_repo.is_file():
+        return in_repo
+    from importlib import resources
+
+    try:
+        installed = resources.files("qwop_fast.configs") / name
+    except ModuleNotFoundError:
+        installed = None
+    if installed is not None and installed.is_file():
+        return Path(str(installed))
+    raise ConfigError(f"the bundled config {name!r} is not installed; pass --config FILE")
+
+
+def load_config(path: str | Path, *, resolve: bool = True) -> TrainConfig:
+    """Read and validate a YAML config file; errors name the file and the key."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {str(path)!r} does not exist")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        return TrainConfig.from_dict({} if data is None else data, resolve=resolve)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def dump_config(config: TrainConfig, path: str | Path, header: str = "") -> None:
+    import yaml
+
+    text = yaml.safe_dump(config.to_dict(), sort_keys=False, default_flow_style=None)
+    comment = "".join(f"# {line}\n" for line in header.splitlines())
+    Path(path).write_text(comment + text)
+
+
+def algorithm_class(name: str) -> type:
+    if name in ("QRDQN", "RecurrentPPO"):
+        import sb3_contrib
+
+        return getattr(sb3_contrib, name)
+    if name in ("DQN", "PPO", "A2C"):
+        import stable_baselines3
+
+        return getattr(stable_baselines3, name)
+    raise ConfigError(f"'algorithm': unknown algorithm {name!r}; choose one of {', '.join(ALGORITHMS)}")
+
+
+# -------------------------------------------------------------- validation
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+def _bad_type(key: str, expected: str, value: Any) -> ConfigError:
+    return ConfigError(f"{key!r} must be {expected}, got {value!r} ({_type_name(value)})")
+
+
+def _number(key: str, value: Any, *, nullable: bool = False) -> float | None:
+    if value is None and nullable:
+        return None
+    # PyYAML reads 1e-3 (no dot) as a string; accept numeric strings so
+    # "learning_rate: 1e-3" means what it looks like.
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise _bad_type(key, _NUMBER + (" or null" if nullable else ""), value) from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _bad_type(key, _NUMBER + (" or null" if nullable else ""), value)
+    if not math.isfinite(value):
+        raise ConfigError(f"{key!r} must be a finite number, got {value!r}")
+    return value
+
+
+def _integer(key: str, value: Any, lo: int | None = None, *, nullable: bool = False) -> int | None:
+    if value is None and nullable:
+        return None
+    expected = _INT + (f" >= {lo}" if lo is not None else "") + (" or null" if nullable else "")
+    if isinstance(value, str):  # "3e6" from YAML
+        try:
+            value = float(value)
+        except ValueError:
+            raise _bad_type(key, expected, value) from None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad_type(key, expected, value)
+    if lo is not None and value < lo:
+        raise ConfigError(f"{key!r} must be {expected}, got {value!r}")
+    return value
+
+
+def _boolean(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _bad_type(key, _BOOL, value)
+    return value
+
+
+def _mapping(key: str, value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _bad_type(key, "a mapping", value)
+    for k in value:
+        if not isinstance(k, str):
+            raise ConfigError(f"{key!r}: keys must be strings, got {k!r}")
+    return dict(value)
+
+
+def _check_keys(prefix: str, data: dict[str, Any], allowed: list[str] | tuple[str, ...]) -> None:
+    unknown = [k for k in data if k not in allowed]
+    if unknown:
+        where = f"in {prefix!r}" if prefix else "at the top level"
+        names = ", ".join(repr(f"{prefix}.{k}" if prefix else k) for k in unknown)
+        raise ConfigError(f"unknown key {names} {where}; allowed keys: {', '.join(allowed)}")
+
+
+def _parse(data: Any, *, resolve: bool) -> TrainConfig:
+    if not isinstance(data, dict):
+        raise ConfigError(f"a config must be a mapping of keys to values, got {_type_name(data)}")
+    names = [f.name for f in dataclasses.fields(TrainConfig)]
+    _check_keys("", data, names)
+    d = TrainConfig()
+    get = lambda k: data.get(k, getattr(d, k))  # noqa: E731
+
+    algorithm = get("algorithm")
+    if not isinstance(algorithm, str):
+        raise _bad_type("algorithm", f"one of {', '.join(ALGORITHMS)}", algorithm)
+    match = {a.lower(): a for a in ALGORITHMS}.get(algorithm.lower())
+    if match is None:
+        raise ConfigError(f"'algorithm': unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
+
+    cfg = TrainConfig(
+        algorithm=match,
+        total_timesteps=_integer("total_timesteps", get("total_timesteps"), 1),
+        n_envs=_integer("n_envs", get("n_envs"), 1),
+        num_threads=_integer("num_threads", get("num_threads"), 0),
+        torch_threads=_integer("torch_threads", get("torch_threads"), 1),
+        seed=_integer("seed", get("seed"), 0, nullable=True),
+        env_kwargs=_env_kwargs(get("env_kwargs"), resolve),
+        wrappers=_wrappers(data.get("wrappers")),
+        learner_kwargs={},
+        checkpoint_every=_integer("checkpoint_every", get("checkpoint_every"), 0),
+        save_replay_buffer=_boolean("save_replay_buffer", get("save_replay_buffer")),
+        eval_every=_integer("eval_every", get("eval_every"), 0),
+        eval_episodes=_integer("eval_episodes", get("eval_episodes"), 1),
+        eval_deterministic=_boolean("eval_deterministic", get("eval_deterministic")),
+    )
+    if cfg.save_replay_buffer and not cfg.off_policy:
+        raise ConfigError(f"'save_replay_buffer': {cfg.algorithm} is on-policy and has no replay buffer; "
+                          f"set it to false (it applies to {', '.join(OFF_POLICY)})")
+    cfg.learner_kwargs = _learner_kwargs(cfg.algorithm, get("learner_kwargs"), resolve)
+    return cfg
+
+
+def _env_kwargs(value: Any, resolve: bool) -> dict[str, Any]:
+    from .options import EnvOptions
+
+    kwargs = _mapping("env_kwargs", value)
+    # One option at a time first, so the error names the offending key.
+    for key, v in kwargs.items():
+        try:
+            EnvOptions.from_kwargs(**{key: v})
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"'env_kwargs.{key}': {exc}") from None
+    try:
+        options = EnvOptions.from_kwargs(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"'env_kwargs': {exc}") from None
+    if resolve:
+        return options.as_dict()
+    # Keep only what was given, but in the validated (normalised) form.
+    return {k: v for k, v in options.as_dict().items() if k in kwargs}
+
+
+def _wrappers(value: Any) -> WrappersConfig:
+    data = _mapping("wrappers", value)
+    _check_keys("wrappers", data, [f.name for f in dataclasses.fields(WrappersConfig)])
+    shaping = data.get("reward_shaping")
+    if shaping is None or shaping is False:
+        return WrappersConfig(None)
+    if shaping is True:  # "reward_shaping: true" = the default weights
+        return WrappersConfig(RewardShapingConfig())
+    shaping = _mapping("wrappers.reward_shaping", shaping)
+    allowed = [f.name for f in dataclasses.fields(RewardShapingConfig)]
+    _check_keys("wrappers.reward_shaping", shaping, allowed)
+    return WrappersConfig(RewardShapingConfig(**{
+        k: float(_number(f"wrappers.reward_shaping.{k}", v)) for k, v in shaping.items()}))
+
+
+def _learner_kwargs(algorithm: str, value: Any, resolve: bool) -> dict[str, Any]:
+    kwargs = _mapping("learner_kwargs", value)
+    cls = algorithm_class(algorithm)
+    params = inspect.signature(cls.__init__).parameters
+    for key in kwargs:
+        if key in RESERVED_LEARNER_KEYS:
+            raise ConfigError(f"'learner_kwargs.{key}' cannot be set in a config: {RESERVED_LEARNER_KEYS[key]}")
+    allowed = [p for p in params if p != "self" and p not in RESERVED_LEARNER_KEYS]
+    _check_keys("learner_kwargs", kwargs, allowed)
+
+    out: dict[str, Any] = {}
+    for key, v in kwargs.items():
+        name = f"learner_kwargs.{key}"
+        kind = _LEARNER_KINDS.get(key)
+        if kind == _NUMBER:
+            v = _number(name, v)
+        elif kind == _INT:
+            v = _integer(name, v, _INT_LOWER_BOUNDS.get(key))
+        elif kind == _BOOL:
+            v = _boolean(name, v)
+        elif kind == _STR and not isinstance(v, str):
+            raise _bad_type(name, _STR, v)
+        elif key in _NULLABLE_NUMBERS:
+            v = _number(name, v, nullable=True)
+        elif key == "train_freq":
+            v = _train_freq(name, v)
+        elif key in ("replay_buffer_kwargs", "rollout_buffer_kwargs") and v is not None:
+            v = _mapping(name, v)
+        out[key] = v
+
+    policy = out.setdefault("policy", DEFAULT_POLICY[algorithm])
+    if policy not in cls.policy_aliases:
+        raise ConfigError(f"'learner_kwargs.policy': {algorithm} has no policy {policy!r}; "
+                          f"choose one of {', '.join(cls.policy_aliases)}")
+    out.setdefault("device", "cpu")  # the pinned torch is the CPU build; "auto" would probe CUDA
+    if kwargs.get("policy_kwargs") is not None:
+        out["policy_kwargs"] = _policy_kwargs(cls.policy_aliases[policy], kwargs["policy_kwargs"], algorithm)
+
+    if resolve:
+        # Record the algorithm's defaults too: config.yml then says exactly
+        # what ran, whatever the installed stable-baselines3 defaults are.
+        for key, p in params.items():
+            if key in allowed and key not in out and p.default is not inspect.Parameter.empty:
+                if p.default is None or isinstance(p.default, (bool, int, float, str)):
+                    out[key] = p.default
+        out = {k: out[k] for k in allowed if k in out}  # signature order
+    return out
+
+
+def _train_freq(key: str, value: Any) -> int | list:
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2 or value[1] not in ("step", "episode"):
+            raise _bad_type(key, 'an integer or [integer, "step" or "episode"]', value)
+        return [_integer(key, value[0], 1), value[1]]
+    return _integer(key, value, 1)
+
+
+def _policy_kwargs(policy_cls: type, value: Any, algorithm: str) -> dict[str, Any]:
+    prefix = "learner_kwargs.policy_kwargs"
+    pk = _mapping(prefix, value)
+    params = inspect.signature(policy_cls.__init__).parameters
+    # observation_space, action_space and lr_schedule come from the algorithm.
+    allowed = [p for p in params if p not in ("self", "observation_space", "action_space", "lr_schedule")]
+    _check_keys(prefix, pk, allowed)
+    out = dict(pk)
+    if "net_arch" in pk:
+        out["net_arch"] = _net_arch(f"{prefix}.net_arch", pk["net_arch"], algorithm)
+    if "activation_fn" in pk:
+        v = pk["activation_fn"]
+        if not isinstance(v, str) or v.lower() not in ACTIVATIONS:
+            raise ConfigError(f"'{prefix}.activation_fn' must be the name of an activation function "
+                              f"({', '.join(ACTIVATIONS)}), got {v!r}")
+        out["activation_fn"] = v.lower()
+    if "optimizer_class" in pk:
+        v = pk["optimizer_class"]
+        if not isinstance(v, str) or v.lower() not in OPTIMIZERS:
+            raise ConfigError(f"'{prefix}.optimizer_class' must be the name of an optimizer "
+                              f"({', '.join(OPTIMIZERS)}), got {v!r}")
+        out["optimizer_class"] = v.lower()
+    for key in ("n_quantiles", "lstm_hidden_size", "n_lstm_layers"):
+        if key in pk:
+            out[key] = _integer(f"{prefix}.{key}", pk[key], 1)
+    for key in ("ortho_init", "normalize_images", "share_features_extractor", "shared_lstm",
+                "enable_critic_lstm", "dueling"):
+        if key in pk:
+            out[key] = _boolean(f"{prefix}.{key}", pk[key])
+    if "log_std_init" in pk:
+        out["log_std_init"] = _number(f"{prefix}.log_std_init", pk["log_std_init"])
+    if "optimizer_kwargs" in pk:
+        out["optimizer_kwargs"] = _mapping(f"{prefix}.optimizer_kwargs", pk["optimizer_kwargs"])
+    return out
+
+
+def _net_arch(key: str, value: Any, algorithm: str) -> list[int] | dict[str, list[int]]:
+    def layers(k: str, v: Any) -> list[int]:
+        if not isinstance(v, list):
+            raise _bad_type(k, "a list of layer sizes (integers >= 1)", v)
+        return [_integer(f"{k}[{i}]", n, 1) for i, n in enumerate(v)]
+
+    if isinstance(value, dict) and algorithm not in OFF_POLICY:
+        _check_keys(key, value, ["pi", "vf"])
+        return {k: layers(f"{key}.{k}", v) for k, v in value.items()}
+    if isinstance(value, dict):
+        raise _bad_type(key, f"a list of layer sizes for {algorithm} (pi/vf dicts are for actor-critic)", value)
+    return layers(key, value)
