@@ -287,6 +287,19 @@ void Runner::WriteHurdlePose(float* pose) const {
 // ThreadPool
 // ---------------------------------------------------------------------------
 
+namespace {
+// About 50 microseconds of polling before a thread goes to sleep.
+constexpr int kSpinIterations = 4000;
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+}  // namespace
+
 ThreadPool::ThreadPool(int num_threads) : num_threads_(std::max(1, num_threads)) {
   for (int w = 1; w < num_threads_; ++w) workers_.emplace_back(&ThreadPool::WorkerLoop, this, w);
 }
@@ -294,7 +307,7 @@ ThreadPool::ThreadPool(int num_threads) : num_threads_(std::max(1, num_threads))
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
+    stopping_.store(true);
   }
   start_cv_.notify_all();
   for (auto& w : workers_) w.join();
@@ -306,46 +319,55 @@ static inline void Share(int n, int parts, int k, int* begin, int* end) {
 }
 
 void ThreadPool::ParallelFor(int n, const std::function<void(int, int)>& fn) {
-  const int parts = std::min(num_threads_, n);
-  if (parts <= 1) {
+  if (std::min(num_threads_, n) <= 1) {
     fn(0, n);
     return;
   }
+  job_ = &fn;
+  job_n_ = n;
+  pending_.store(num_threads_ - 1, std::memory_order_relaxed);
   {
+    // Under the mutex, so that a worker about to sleep cannot miss it.
     std::lock_guard<std::mutex> lock(mutex_);
-    job_ = &fn;
-    job_n_ = n;
-    pending_ = num_threads_ - 1;
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
   }
   start_cv_.notify_all();
   int begin, end;
   Share(n, num_threads_, 0, &begin, &end);
   fn(begin, end);
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_cv_.wait(lock, [this] { return pending_ == 0; });
+  for (int spin = 0; spin < kSpinIterations && pending_.load(std::memory_order_acquire) != 0; ++spin) {
+    CpuRelax();
+  }
+  if (pending_.load(std::memory_order_acquire) != 0) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_cv_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+  }
   job_ = nullptr;
 }
 
 void ThreadPool::WorkerLoop(int worker) {
   uint64_t seen = 0;
   for (;;) {
-    const std::function<void(int, int)>* job;
-    int n;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      start_cv_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
-      job = job_;
-      n = job_n_;
+    uint64_t now = generation_.load(std::memory_order_acquire);
+    for (int spin = 0; spin < kSpinIterations && now == seen && !stopping_.load(); ++spin) {
+      CpuRelax();
+      now = generation_.load(std::memory_order_acquire);
     }
+    if (now == seen) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      start_cv_.wait(lock, [&] {
+        return stopping_.load() || generation_.load(std::memory_order_acquire) != seen;
+      });
+      now = generation_.load(std::memory_order_acquire);
+    }
+    if (stopping_.load()) return;
+    seen = now;
     int begin, end;
-    Share(n, num_threads_, worker, &begin, &end);
-    if (begin < end) (*job)(begin, end);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (--pending_ == 0) done_cv_.notify_one();
+    Share(job_n_, num_threads_, worker, &begin, &end);
+    if (begin < end) (*job_)(begin, end);
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(mutex_);  // pairs with the caller's wait
+      done_cv_.notify_one();
     }
   }
 }

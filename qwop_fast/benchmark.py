@@ -747,8 +747,9 @@ def render_markdown(report: dict[str, Any]) -> str:
                      f"{_fmt_rate(st['min'])} - {_fmt_rate(st['max'])} | {rel} | {r['cores_used']:.2f} | "
                      f"{_fmt_rate(r['steps_per_cpu_s']['median'])} | {rel_cpu} |")
     lines += ["", "Cores used = CPU seconds (this process's threads plus worker processes) per wall "
-                  "second, median. Fewer cores used than threads/processes means other load took the "
-                  "CPU and the scaling figures below understate the code. Steps per CPU-s = steps/s / "
+                  "second, median. Fewer cores used than threads/processes means the threads waited "
+                  "(for each other, at small batches) or other load took the CPU; in the second case "
+                  "the scaling figures below understate the code. Steps per CPU-s = steps/s / "
                   "cores used (per round, median): steadier under load, and it charges parallel "
                   "overheads (IPC, copies) to the backend that has them.", ""]
     lines += ["## Ratios", ""]
@@ -961,9 +962,11 @@ def run(args: argparse.Namespace) -> int:
     starved = [r for r in results if r["backend"] in (RAW, RAW_PROCS, VEC) and parallel(r) > 1
                and r["cores_used"] < 0.85 * parallel(r)]
     if starved:
-        notes.append("the machine was busy: " + ", ".join(
+        notes.append("these cases used fewer cores than they have threads/processes: " + ", ".join(
             f"{r['backend']} n={r['n_envs']} ({_parallelism(r)}) got {r['cores_used']:.2f} cores"
-            for r in starved) + "; rerun on a quiet machine before reading the thread-scaling figures.")
+            for r in starved) + ". Either their threads waited for each other (small batches) or "
+            "the machine was busy; if the raw processes rows show the same, it was the machine: "
+            "rerun on a quiet machine before reading the thread-scaling figures.")
 
     training: list[dict[str, Any]] = []
     skipped = None
