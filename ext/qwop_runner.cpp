@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <new>
 
 namespace qwop {
 
@@ -57,8 +58,17 @@ Runner::Runner(const RunnerTable* table, const Options* options)
 
 void Runner::Reset() {
   const RunnerTable& t = *table_;
-  world_.reset();  // the old world and everything in it goes first
-  world_ = std::make_unique<b2World>(b2Vec2(static_cast<float>(t.gravity[0]), static_cast<float>(t.gravity[1])));
+  const b2Vec2 gravity(static_cast<float>(t.gravity[0]), static_cast<float>(t.gravity[1]));
+  if (world_) {
+    // A brand-new world, built in the old one's memory: b2World holds its
+    // 100 KiB stack allocator inline, and freeing and allocating that on
+    // every reset, from whichever thread steps this runner, fragmented the
+    // heap (RSS crept up ~1.6 MiB per million steps with 2 threads).
+    world_->~b2World();
+    new (world_.get()) b2World(gravity);
+  } else {
+    world_ = std::make_unique<b2World>(gravity);
+  }
   world_->SetAllowSleeping(true);  // as the original [spec 1]
   world_->SetContactListener(this);
   // Box2D clears forces after each Step unless told not to; the head torque
