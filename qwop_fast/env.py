@@ -41,6 +41,17 @@ def check_action(action: Any, n_actions: int) -> int:
     return value
 
 
+def begin_reset(env: gym.Env, seed: int | None, options: dict[str, Any] | None) -> None:
+    """The start of every QWOP env's reset(): seed ``np_random`` and the action
+    space (the physics has no randomness to seed) and refuse per-reset options."""
+    gym.Env.reset(env, seed=seed)
+    if seed is not None:
+        env.action_space.seed(seed)
+    if options:
+        raise ValueError(f"{type(env).__name__}.reset takes no options (got {sorted(options)}); "
+                         "set env options as attributes or in the constructor")
+
+
 class QWOPEnv(gym.Env):
     """Bennett Foddy's QWOP: run 100 m by driving thighs (Q/W) and calves (O/P).
 
@@ -71,12 +82,7 @@ class QWOPEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Rebuild the world (the physics has no randomness; ``seed`` seeds
         ``np_random`` and the action space only)."""
-        super().reset(seed=seed)
-        if seed is not None:
-            self.action_space.seed(seed)
-        if options:
-            raise ValueError(f"QWOPEnv.reset takes no options (got {sorted(options)}); "
-                             "set env options as attributes or in the constructor")
+        begin_reset(self, seed, options)
         self._engine.reset()
         self._needs_reset = False
         self._last_keys = ""

@@ -53,7 +53,7 @@ except ImportError as exc:  # pragma: no cover - depends on the install
     ) from exc
 
 from . import runner_table as T
-from .env import action_space, check_action, observation_space
+from .env import action_space, begin_reset, check_action, observation_space
 from .options import EnvOptions, option_names
 
 __all__ = ["ReferenceQWOPEnv"]
@@ -266,12 +266,7 @@ class ReferenceQWOPEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Rebuild the world (the physics has no randomness; ``seed`` seeds
         ``np_random`` and the action space only)."""
-        super().reset(seed=seed)
-        if seed is not None:
-            self.action_space.seed(seed)
-        if options:
-            raise ValueError(f"{type(self).__name__}.reset takes no options (got {sorted(options)}); "
-                             "set env options as attributes or in the constructor")
+        begin_reset(self, seed, options)
         self._build_world()
         self._needs_reset = False
         return self._observation(), self._info()
