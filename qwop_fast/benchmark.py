@@ -984,7 +984,7 @@ def run(args: argparse.Namespace) -> int:
     machine["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     report = {
         "command": command,
-        "argv": sys.argv,
+        "argv": sys.argv[1:],  # the arguments only: no path of this machine
         "machine": machine,
         "settings": {"frames_per_step": fps, "seconds": seconds, "repeats": repeats, "warmup": warmup,
                      "n_envs": grid, "threads": thread_list, "subproc_n_envs": subproc_sizes,
