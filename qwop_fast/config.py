@@ -427,18 +427,15 @@ def _policy_kwargs(policy_cls: type, value: Any, algorithm: str) -> dict[str, An
     out = dict(pk)
     if "net_arch" in pk:
         out["net_arch"] = _net_arch(f"{prefix}.net_arch", pk["net_arch"], algorithm)
-    if "activation_fn" in pk:
-        v = pk["activation_fn"]
-        if not isinstance(v, str) or v.lower() not in ACTIVATIONS:
-            raise ConfigError(f"'{prefix}.activation_fn' must be the name of an activation function "
-                              f"({', '.join(ACTIVATIONS)}), got {v!r}")
-        out["activation_fn"] = v.lower()
-    if "optimizer_class" in pk:
-        v = pk["optimizer_class"]
-        if not isinstance(v, str) or v.lower() not in OPTIMIZERS:
-            raise ConfigError(f"'{prefix}.optimizer_class' must be the name of an optimizer "
-                              f"({', '.join(OPTIMIZERS)}), got {v!r}")
-        out["optimizer_class"] = v.lower()
+    # torch classes are given by name (YAML holds no Python objects)
+    for key, what, names in (("activation_fn", "an activation function", ACTIVATIONS),
+                             ("optimizer_class", "an optimizer", OPTIMIZERS)):
+        if key in pk:
+            v = pk[key]
+            if not isinstance(v, str) or v.lower() not in names:
+                raise ConfigError(f"'{prefix}.{key}' must be the name of {what} "
+                                  f"({', '.join(names)}), got {v!r}")
+            out[key] = v.lower()
     for key in ("n_quantiles", "lstm_hidden_size", "n_lstm_layers"):
         if key in pk:
             out[key] = _integer(f"{prefix}.{key}", pk[key], 1)

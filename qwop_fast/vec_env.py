@@ -68,16 +68,16 @@ class QWOPVecEnv(VecEnv):
         return self.engine.obs.copy()
 
     def step_async(self, actions: np.ndarray) -> None:
-        # Validate here, so a bad batch fails before anything is stepped.
-        self._actions = self.engine._validate_actions(actions)
+        self._actions = actions
 
     def step_wait(self) -> VecEnvStepReturn:
         if self._actions is None:
             raise RuntimeError("step_wait() called without step_async()")
+        actions, self._actions = self._actions, None
         e = self.engine
-        e.step(self._actions)
-        self._last_actions[:] = self._actions
-        self._actions = None
+        # Engine.step checks the whole batch before anything moves.
+        e.step(actions)
+        self._last_actions[:] = actions
         # One copy per buffer per step: the caller may keep these arrays.
         obs = e.obs.copy()
         rewards = e.reward.copy()
