@@ -1,40 +1,80 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
 # distutils: language = c++
-"""qwop_fast._engine: many QWOP runners stepped in C++ with the GIL released.
+"""qwop_fast._engine: many QWOP games stepped in C++ with the GIL released.
 
 A thin binding: it checks its inputs once per call, fills the C++ structs from
-``qwop_fast.runner_table`` and ``qwop_fast.options.EnvOptions``, owns the
-numpy output buffers, and hands their pointers to ``qwop::Batch``
-(ext/qwop_runner.cpp), which does all the physics.
+``qwop_fast.runner_table`` and ``qwop_fast.options.EnvOptions``, allocates the
+numpy output buffers from the one list the C++ side declares
+(``QWOP_BUFFERS`` in ext/qwop_runner.h), and hands their pointers to
+``qwop::Batch`` (ext/qwop_runner.cpp), which runs the game on its own physics
+(ext/qwop_physics.cpp).
 """
+
+import os
 
 import numpy as np
 cimport numpy as cnp
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint64_t, uintptr_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libcpp cimport bool as cbool
 
-from qwop_fast import runner_table as T
+from qwop_fast import runner_table as table
 from qwop_fast.options import EnvOptions
 
 cnp.import_array()
 
-cdef extern from "<box2d/box2d.h>" nogil:
-    cdef cppclass b2Vec2:
-        float x, y
-    cdef cppclass b2Body:
-        float GetMass() const
-        float GetInertia() const
-        const b2Vec2& GetPosition() const
-        float GetAngle() const
-    cdef cppclass b2RevoluteJoint:
-        const b2Vec2& GetLocalAnchorA() const
-        const b2Vec2& GetLocalAnchorB() const
-        float GetReferenceAngle() const
-        float GetLowerLimit() const
-        float GetUpperLimit() const
-        cbool IsMotorEnabled() const
-        float GetMaxMotorTorque() const
-        float GetJointAngle() const
+
+cdef extern from "qwop_physics.h" namespace "qwop::physics" nogil:
+    cdef struct Vec2:
+        double x, y
+    cdef struct Mat22:
+        Vec2 col1, col2
+    cdef struct Transform:
+        Vec2 position
+        Mat22 R
+    cdef struct Box:
+        double hx, hy, density, friction
+    cdef cppclass Body:
+        int type
+        Vec2 c, v
+        double a, w, torque, mass, I, sleep_time
+        Transform xf
+        Box box
+        int proxy, tag
+        cbool awake()
+    cdef cppclass RevoluteJoint:
+        int body_a, body_b, limit_state
+        Vec2 pivot_force
+        double motor_force, limit_force, limit_position_impulse, motor_mass
+        Mat22 pivot_mass
+        Vec2 local_anchor1, local_anchor2
+        double reference_angle, lower, upper, max_motor_torque, motor_speed
+        cbool enable_motor, enable_limit
+        double JointAngle(const Body* bodies)
+    cdef cppclass ManifoldPoint:
+        Vec2 local_point
+        double normal_impulse, tangent_impulse
+        uint32_t key
+    cdef cppclass Manifold:
+        ManifoldPoint points[2]
+        Vec2 local_plane_normal, local_point
+        int type, point_count
+    cdef cppclass Contact:
+        int body_a, body_b, next
+        cbool touching()
+        const Manifold& manifold()
+    cdef cppclass World:
+        Body bodies[24]
+        RevoluteJoint joints[16]
+        int body_count, joint_count
+        Contact contacts[160]
+        int contact_list()
+        int touching_count()
+        int island_body(int i)
+        int island_contact(int i)
+        int island_joint(int i)
+        int island_body_count()
+        int island_contact_count()
+        int island_joint_count()
 
 
 cdef extern from "qwop_runner.h" namespace "qwop" nogil:
@@ -42,6 +82,7 @@ cdef extern from "qwop_runner.h" namespace "qwop" nogil:
     const int kJoints
     const int kObs
     const int kMaxActions
+    const int kTrackSegments
 
     cdef struct BoxSpec:
         double x, y, angle, half_w, half_h, density, friction
@@ -52,8 +93,9 @@ cdef extern from "qwop_runner.h" namespace "qwop" nogil:
         double local_a[2]
         double local_b[2]
         double reference_angle, lower, upper
-        int motor
+        int enable_limit, enable_motor
         double max_motor_torque
+        int keyed
 
     cdef struct RunnerTable:
         double gravity[2]
@@ -61,17 +103,18 @@ cdef extern from "qwop_runner.h" namespace "qwop" nogil:
         int velocity_iterations, position_iterations
         double clock_per_frame
         double wu_per_metre
-        double track_top_y, track_half_height, track_x_min, track_x_max
-        double track_friction, track_restitution, track_density
-        uint16_t track_category, track_mask
-        BoxSpec hurdle_base, hurdle_top
-        double hurdle_top_offset[2]
+        BoxSpec track
+        double track_spacing, camera_start_px, camera_offset_wu, camera_min_y
+        double world_scale, segment_px
+        BoxSpec block, hurdle_base, hurdle_top
+        JointSpec hurdle_joint
         BoxSpec bodies[12]
         JointSpec joints[11]
-        int torso, head
+        int torso, head, left_foot, right_foot
         int is_fall_part[12]
-        int is_foot[12]
-        double jump_x, finish_x
+        int left_hip, right_hip
+        int game_end_free[11]
+        double jump_px, finish_px
         double bound_min_m, bound_max_m
         double success_distance_m
         double head_torque_gain, head_torque_offset
@@ -81,14 +124,13 @@ cdef extern from "qwop_runner.h" namespace "qwop" nogil:
         int calf_joints[2]
         double calf_speeds_o[2]
         double calf_speeds_p[2]
-        int left_hip, right_hip
         double left_hip_limits_o[2]
         double right_hip_limits_o[2]
         double left_hip_limits_p[2]
         double right_hip_limits_p[2]
         int obs_body[12]
-        float obs_centre[5]
-        float obs_half_range[5]
+        double obs_centre[5]
+        double obs_half_range[5]
 
     cdef struct Options:
         int frames_per_step
@@ -100,120 +142,143 @@ cdef extern from "qwop_runner.h" namespace "qwop" nogil:
         int success_rule_game
         int head_torque_accumulates
         int first_step_from_origin
+        int intro_frames_low, intro_frames_high
         int auto_reset
 
     cdef struct Outputs:
-        float* obs
-        float* terminal_obs
-        float* reward
-        uint8_t* terminated
-        uint8_t* truncated
-        uint8_t* is_success
-        double* distance
-        double* game_time
-        int32_t* episode_step
-        float* joint_angle
-        float* joint_limits
-        float* body_pose
+        pass
+
+    cdef struct BufferSpec:
+        const char* name
+        char kind
+        int d0, d1
+    const BufferSpec kBufferSpecs[]
+    const int kNumBuffers
+    void SetBuffer(Outputs* out, int index, void* data)
 
     cdef cppclass Runner:
         double distance_m() const
         double game_time() const
-        int episode_step() const
+        int intro_frames() const
         cbool fallen() const
+        cbool jumped() const
         cbool landed() const
         cbool ended() const
-        void WritePose(float* pose) const
-        void WriteHurdlePose(float* pose) const
-        const b2Body* body(int i) const
-        const b2RevoluteJoint* joint(int j) const
+        double camera_x() const
+        double joint_angle(int j) const
+        const World& world() const
+        const Body& body(int i) const
+        const RevoluteJoint& joint(int j) const
+        const Body& track(int i) const
+        void WriteHurdlePose(double* pose) const
 
     cdef cppclass Batch:
         Batch(const RunnerTable& table, const Options& options, int n_envs, int num_threads) except +
         int n_envs() const
         int num_threads() const
         void SetOutputs(const Outputs& out)
+        void Seed(const uint64_t* seeds)
         void Step(const int64_t* actions)
         void Reset(const uint8_t* mask)
         void RunRandom(int n_steps, uint64_t seed)
         void SetOptions(const Options& options)
         const Runner& runner(int i) const
 
-    void InitBox2DStatics()
+
+# numpy dtype of each buffer element kind in kBufferSpecs
+_KINDS = {ord("f"): np.float32, ord("d"): np.float64, ord("b"): np.bool_, ord("i"): np.int32}
+# Upper bound on what one env's worlds and buffers take (a world is ~60 KiB).
+ENGINE_BYTES_PER_ENV = 96 * 1024
 
 
-# Once, on the importing (main) thread, before any worker exists.
-InitBox2DStatics()
-
-
-cdef void _fill_box(BoxSpec* box, spec, int category, int mask):
-    box.x, box.y, box.angle = spec.x, spec.y, getattr(spec, "angle", 0.0)
-    box.half_w, box.half_h = spec.half_w, spec.half_h
-    box.density, box.friction = spec.density, spec.friction
+cdef void _fill_box(BoxSpec* box, double x, double y, double angle, double half_w, double half_h,
+                    double density, double friction, int category, int mask):
+    box.x, box.y, box.angle = x, y, angle
+    box.half_w, box.half_h = half_w, half_h
+    box.density, box.friction = density, friction
     box.category, box.mask = category, mask
+
+
+cdef void _fill_joint(JointSpec* j, int body_a, int body_b, anchors, double reference_angle,
+                      bint enable_limit, double lower, double upper, bint enable_motor,
+                      double max_motor_torque, bint keyed):
+    j.body_a, j.body_b = body_a, body_b
+    (j.local_a[0], j.local_a[1]), (j.local_b[0], j.local_b[1]) = anchors
+    j.reference_angle, j.lower, j.upper = reference_angle, lower, upper
+    j.enable_limit, j.enable_motor = enable_limit, enable_motor
+    j.max_motor_torque = max_motor_torque
+    j.keyed = keyed
 
 
 cdef RunnerTable _build_table() except *:
     """runner_table.py -> RunnerTable (the one place the numbers come from)."""
     cdef RunnerTable t
     cdef int i, j
-    bi = T.BODY_INDEX
-    ji = T.JOINT_INDEX
-    t.gravity[0], t.gravity[1] = T.GRAVITY
-    t.time_step = T.TIME_STEP
-    t.velocity_iterations = T.VELOCITY_ITERATIONS
-    t.position_iterations = T.POSITION_ITERATIONS
-    t.clock_per_frame = T.CLOCK_PER_FRAME
-    t.wu_per_metre = T.WU_PER_METRE
-    t.track_top_y = T.TRACK.top_y
-    t.track_half_height = T.TRACK.half_height
-    t.track_x_min, t.track_x_max = T.TRACK.x_min, T.TRACK.x_max
-    t.track_friction = T.TRACK.friction
-    t.track_restitution = T.TRACK.restitution
-    t.track_density = T.TRACK.density
-    t.track_category, t.track_mask = T.CATEGORY_TRACK, T.MASK_TRACK
-    _fill_box(&t.hurdle_base, T.HURDLE_BASE, T.HURDLE_BASE.category, T.HURDLE_BASE.mask)
-    _fill_box(&t.hurdle_top, T.HURDLE_TOP, T.HURDLE_TOP.category, T.HURDLE_TOP.mask)
-    t.hurdle_top_offset[0], t.hurdle_top_offset[1] = T.HURDLE_TOP_OFFSET
-    if len(T.BODIES) != kBodies or len(T.JOINTS) != kJoints:
+    bi = table.BODY_INDEX
+    ji = table.JOINT_INDEX
+    if len(table.BODIES) != kBodies or len(table.JOINTS) != kJoints:
         raise ValueError(f"runner_table must have {kBodies} bodies and {kJoints} joints")
-    for i, body in enumerate(T.BODIES):
-        _fill_box(&t.bodies[i], body, T.CATEGORY_RUNNER, T.MASK_RUNNER)
-        t.is_fall_part[i] = body.name in T.FALL_PARTS
-        t.is_foot[i] = body.name in T.FOOT_PARTS
-    for j, joint in enumerate(T.JOINTS):
-        t.joints[j].body_a = bi[joint.body_a]
-        t.joints[j].body_b = bi[joint.body_b]
-        (t.joints[j].local_a[0], t.joints[j].local_a[1]), \
-            (t.joints[j].local_b[0], t.joints[j].local_b[1]) = T.JOINT_LOCAL_ANCHORS[j]
-        t.joints[j].reference_angle = joint.reference_angle
-        t.joints[j].lower, t.joints[j].upper = joint.lower, joint.upper
-        t.joints[j].motor = joint.motor
-        t.joints[j].max_motor_torque = joint.max_motor_torque
+    if table.TRACK_SEGMENTS != kTrackSegments:
+        raise ValueError(f"runner_table must have {kTrackSegments} track segments")
+    t.gravity[0], t.gravity[1] = table.GRAVITY
+    t.time_step = table.TIME_STEP
+    t.velocity_iterations = table.VELOCITY_ITERATIONS
+    t.position_iterations = table.POSITION_ITERATIONS
+    t.clock_per_frame = table.CLOCK_PER_FRAME
+    t.wu_per_metre = table.WU_PER_METRE
+    tr = table.TRACK
+    _fill_box(&t.track, 0.0, table.TRACK_CENTRE_Y, 0.0, table.TRACK_HALF_WIDTH, tr.half_height,
+              tr.density, tr.friction, table.CATEGORY_TRACK, table.MASK_TRACK)
+    t.track_spacing = table.TRACK_SPACING
+    t.camera_start_px = table.CAMERA_START_PX
+    t.camera_offset_wu = table.CAMERA_OFFSET_WU
+    t.camera_min_y = table.CAMERA_MIN_Y
+    t.world_scale = table.WORLD_SCALE
+    t.segment_px = table.SEGMENT_PX
+    bx, by, bw, bh = table.BLOCK
+    _fill_box(&t.block, bx, by, 0.0, bw, bh, table.BLOCK_DENSITY, table.BLOCK_FRICTION,
+              table.CATEGORY_TRACK, table.MASK_TRACK)
+    base, top = table.HURDLE_BASE, table.HURDLE_TOP
+    _fill_box(&t.hurdle_base, base.x, base.y, 0.0, base.half_w, base.half_h, base.density,
+              base.friction, base.category, base.mask)
+    _fill_box(&t.hurdle_top, top.x, top.y, 0.0, top.half_w, top.half_h, top.density, top.friction,
+              top.category, top.mask)
+    _fill_joint(&t.hurdle_joint, 0, 1, table.HURDLE_JOINT_LOCAL_ANCHORS, 0.0, True, 0.0, 0.0,
+                False, 0.0, False)
+    for i, body in enumerate(table.BODIES):
+        _fill_box(&t.bodies[i], body.x, body.y, body.angle, body.half_w, body.half_h, body.density,
+                  body.friction, table.CATEGORY_RUNNER, table.MASK_RUNNER)
+        t.is_fall_part[i] = body.name in table.FALL_PARTS
+    for j, joint in enumerate(table.JOINTS):
+        _fill_joint(&t.joints[j], bi[joint.body_a], bi[joint.body_b], table.JOINT_LOCAL_ANCHORS[j],
+                    joint.reference_angle, True, joint.lower, joint.upper, joint.motor,
+                    joint.max_motor_torque, joint.name in table.KEYED_JOINTS)
+        t.game_end_free[j] = joint.name in table.GAME_END_FREE_JOINTS
     t.torso, t.head = bi["torso"], bi["head"]
-    t.jump_x, t.finish_x = T.JUMP_X, T.FINISH_X
-    t.bound_min_m, t.bound_max_m = T.BOUND_MIN_M, T.BOUND_MAX_M
-    t.success_distance_m = T.SUCCESS_DISTANCE_M
-    t.head_torque_gain = T.HEAD_TORQUE_GAIN
-    t.head_torque_offset = T.HEAD_TORQUE_ANGLE_OFFSET
-    for i in range(4):
-        t.thigh_joints[i] = ji[T.THIGH_JOINTS[i]]
-        t.thigh_speeds_q[i] = T.THIGH_SPEEDS_Q[i]
-        t.thigh_speeds_w[i] = T.THIGH_SPEEDS_W[i]
-    for i in range(2):
-        t.calf_joints[i] = ji[T.CALF_JOINTS[i]]
-        t.calf_speeds_o[i] = T.CALF_SPEEDS_O[i]
-        t.calf_speeds_p[i] = T.CALF_SPEEDS_P[i]
+    t.left_foot, t.right_foot = bi["leftFoot"], bi["rightFoot"]
     t.left_hip, t.right_hip = ji["leftHip"], ji["rightHip"]
-    t.left_hip_limits_o[0], t.left_hip_limits_o[1] = T.HIP_LIMITS_O["leftHip"]
-    t.right_hip_limits_o[0], t.right_hip_limits_o[1] = T.HIP_LIMITS_O["rightHip"]
-    t.left_hip_limits_p[0], t.left_hip_limits_p[1] = T.HIP_LIMITS_P["leftHip"]
-    t.right_hip_limits_p[0], t.right_hip_limits_p[1] = T.HIP_LIMITS_P["rightHip"]
-    for i, name in enumerate(T.OBS_BODY_ORDER):
+    t.jump_px, t.finish_px = table.JUMP_PX, table.FINISH_PX
+    t.bound_min_m, t.bound_max_m = table.BOUND_MIN_M, table.BOUND_MAX_M
+    t.success_distance_m = table.SUCCESS_DISTANCE_M
+    t.head_torque_gain = table.HEAD_TORQUE_GAIN
+    t.head_torque_offset = table.HEAD_TORQUE_ANGLE_OFFSET
+    for i in range(4):
+        t.thigh_joints[i] = ji[table.THIGH_JOINTS[i]]
+        t.thigh_speeds_q[i] = table.THIGH_SPEEDS_Q[i]
+        t.thigh_speeds_w[i] = table.THIGH_SPEEDS_W[i]
+    for i in range(2):
+        t.calf_joints[i] = ji[table.CALF_JOINTS[i]]
+        t.calf_speeds_o[i] = table.CALF_SPEEDS_O[i]
+        t.calf_speeds_p[i] = table.CALF_SPEEDS_P[i]
+    t.left_hip_limits_o[0], t.left_hip_limits_o[1] = table.HIP_LIMITS_O["leftHip"]
+    t.right_hip_limits_o[0], t.right_hip_limits_o[1] = table.HIP_LIMITS_O["rightHip"]
+    t.left_hip_limits_p[0], t.left_hip_limits_p[1] = table.HIP_LIMITS_P["leftHip"]
+    t.right_hip_limits_p[0], t.right_hip_limits_p[1] = table.HIP_LIMITS_P["rightHip"]
+    for i, name in enumerate(table.OBS_BODY_ORDER):
         t.obs_body[i] = bi[name]
     for i in range(5):
-        t.obs_centre[i] = T.OBS_CENTRE[i]
-        t.obs_half_range[i] = T.OBS_HALF_RANGE[i]
+        t.obs_centre[i] = table.OBS_CENTRE[i]
+        t.obs_half_range[i] = table.OBS_HALF_RANGE[i]
     return t
 
 
@@ -234,6 +299,7 @@ cdef Options _build_options(opts, bint auto_reset) except *:
     o.success_rule_game = opts.success_rule == "game"
     o.head_torque_accumulates = opts.head_torque_accumulates
     o.first_step_from_origin = opts.first_step_reference == "origin"
+    o.intro_frames_low, o.intro_frames_high = opts.intro_frames_range
     o.auto_reset = auto_reset
     return o
 
@@ -246,43 +312,62 @@ def _readonly(arr):
 
 def default_num_threads():
     """The number of cores this process may run on."""
-    import os
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
 
 
+def buffer_specs():
+    """The engine's output buffers as (name, row shape, numpy dtype), in the
+    order the C++ side declares them (QWOP_BUFFERS)."""
+    cdef int i
+    specs = []
+    for i in range(kNumBuffers):
+        s = kBufferSpecs[i]
+        if s.d1 != 1:
+            row = (s.d0, s.d1)
+        elif s.d0 != 1:
+            row = (s.d0,)
+        else:
+            row = ()
+        specs.append((s.name.decode(), row, _KINDS[s.kind]))
+    return specs
+
+
 def _check_count(name, value, lo, hi):
     if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise TypeError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+        raise TypeError(f"{name} must be an integer in [{lo}, {hi}], got {value!r:.60}")
     value = int(value)
     if not lo <= value <= hi:
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value}")
     return value
 
 
 cdef class Engine:
-    """``n_envs`` independent QWOP runners, each in its own Box2D world.
+    """``n_envs`` independent QWOP games, each in its own world.
 
     ``step(actions)`` holds each env's keys for ``frames_per_step`` frames and
-    writes the results into this object's numpy buffers (read-only views are
-    exposed as attributes; they are overwritten by the next call):
+    writes the results into this object's numpy buffers, exposed as read-only
+    attributes and overwritten by the next call (see ``buffer_specs()``):
 
-    obs (n, 60) float32, reward (n,) float32, terminated / truncated /
+    obs (n, 60) float32, terminal_obs (n, 60) float32 (rows of envs that
+    ended in this step), reward (n,) float32, terminated / truncated /
     is_success (n,) bool, distance (n,) metres, game_time (n,) clock seconds,
-    episode_step (n,) int32, terminal_obs (n, 60) float32 (rows of envs that
-    ended in this step), joint_angle (n, 11), joint_limits (n, 11, 2) and
-    body_pose (n, 12, 3) float32.
+    episode_step (n,) int32, joint_angle (n, 11) and joint_limits (n, 11, 2)
+    float32, body_pose (n, 12, 3) float32 and body_state (n, 12, 6) float64
+    (x, y, angle, vx, vy, angular velocity in world units, creation order).
 
     With ``auto_reset`` (the default, SB3's convention) an env that ended has
     its final observation copied to ``terminal_obs`` and its world rebuilt in
     the same call, so ``obs`` holds the start pose; every other buffer still
     describes the step that ended. ``num_threads`` native threads share the
-    worlds (default: usable cores; 0 or 1: none).
+    worlds (default: usable cores; 0 or 1: none). ``seed(seeds)`` seeds each
+    env's draw of ``intro_frames`` at its resets.
 
-    The engine is not meant to be called from several Python threads at once;
-    such a call raises RuntimeError instead of racing.
+    One Python thread at a time: a call made while another thread is inside
+    step/reset/run_random raises RuntimeError instead of racing, and close()
+    then refuses. After os.fork() the child gets threads of its own.
     """
 
     cdef Batch* _batch
@@ -291,12 +376,10 @@ cdef class Engine:
     cdef bint _busy
     cdef readonly int n_envs
     cdef readonly bint auto_reset
-    cdef object _obs, _terminal_obs, _reward, _terminated, _truncated, _is_success
-    cdef object _distance, _game_time, _episode_step, _joint_angle, _joint_limits, _body_pose
-    cdef object _actions, _reset_mask
-    # Read-only views of the buffers, made once (C++ writes through pointers).
-    cdef readonly object obs, terminal_obs, reward, terminated, truncated, is_success
-    cdef readonly object distance, game_time, episode_step, joint_angle, joint_limits, body_pose
+    cdef dict _arrays   # name -> writable buffer (C++ writes through its pointer)
+    cdef dict _views    # name -> read-only view of it, made once
+    cdef object _actions, _reset_mask, _seeds
+    cdef readonly object obs, reward, terminated, truncated  # the hot ones, as attributes
 
     def __cinit__(self, n_envs=1, num_threads=None, auto_reset=True, **env_kwargs):
         self._batch = NULL
@@ -305,73 +388,60 @@ cdef class Engine:
             num_threads = default_num_threads()
         num_threads = _check_count("num_threads", num_threads, 0, 1024)
         if not isinstance(auto_reset, (bool, np.bool_)):
-            raise TypeError(f"auto_reset must be a bool, got {auto_reset!r}")
+            raise TypeError(f"auto_reset must be a bool, got {auto_reset!r:.60}")
         opts = EnvOptions.from_kwargs(**env_kwargs)
         self.n_envs = n_envs
         self.auto_reset = bool(auto_reset)
         self._env_options = opts
         self._options = _build_options(opts, self.auto_reset)
-        cdef RunnerTable table = _build_table()
+        cdef RunnerTable t = _build_table()
 
-        n = n_envs
-        self._obs = np.zeros((n, kObs), np.float32)
-        self._terminal_obs = np.zeros((n, kObs), np.float32)
-        self._reward = np.zeros(n, np.float32)
-        self._terminated = np.zeros(n, np.bool_)
-        self._truncated = np.zeros(n, np.bool_)
-        self._is_success = np.zeros(n, np.bool_)
-        self._distance = np.zeros(n, np.float64)
-        self._game_time = np.zeros(n, np.float64)
-        self._episode_step = np.zeros(n, np.int32)
-        self._joint_angle = np.zeros((n, kJoints), np.float32)
-        self._joint_limits = np.zeros((n, kJoints, 2), np.float32)
-        self._body_pose = np.zeros((n, kBodies, 3), np.float32)
-        self._actions = np.zeros(n, np.int64)
-        self._reset_mask = np.zeros(n, np.uint8)
-
-        # Runner construction builds every world once (no GIL needed, but it
-        # is quick and happens once).
-        self._batch = new Batch(table, self._options, n_envs, max(1, min(num_threads, n_envs)))
+        self._arrays, self._views = {}, {}
         cdef Outputs out
-        out.obs = <float*> cnp.PyArray_DATA(self._obs)
-        out.terminal_obs = <float*> cnp.PyArray_DATA(self._terminal_obs)
-        out.reward = <float*> cnp.PyArray_DATA(self._reward)
-        out.terminated = <uint8_t*> cnp.PyArray_DATA(self._terminated)
-        out.truncated = <uint8_t*> cnp.PyArray_DATA(self._truncated)
-        out.is_success = <uint8_t*> cnp.PyArray_DATA(self._is_success)
-        out.distance = <double*> cnp.PyArray_DATA(self._distance)
-        out.game_time = <double*> cnp.PyArray_DATA(self._game_time)
-        out.episode_step = <int32_t*> cnp.PyArray_DATA(self._episode_step)
-        out.joint_angle = <float*> cnp.PyArray_DATA(self._joint_angle)
-        out.joint_limits = <float*> cnp.PyArray_DATA(self._joint_limits)
-        out.body_pose = <float*> cnp.PyArray_DATA(self._body_pose)
+        for i, (name, row, dtype) in enumerate(buffer_specs()):
+            arr = np.zeros((n_envs, *row), dtype)
+            self._arrays[name] = arr
+            self._views[name] = _readonly(arr)
+            SetBuffer(&out, i, cnp.PyArray_DATA(arr))
+        self._actions = np.zeros(n_envs, np.int64)
+        self._reset_mask = np.zeros(n_envs, np.uint8)
+        self._seeds = np.zeros(n_envs, np.uint64)
+
+        # Building the runners builds every world once.
+        self._batch = new Batch(t, self._options, n_envs, max(1, min(num_threads, n_envs)))
         self._batch.SetOutputs(out)
         self._batch.Reset(NULL)
-        self.obs = _readonly(self._obs)
-        self.terminal_obs = _readonly(self._terminal_obs)
-        self.reward = _readonly(self._reward)
-        self.terminated = _readonly(self._terminated)
-        self.truncated = _readonly(self._truncated)
-        self.is_success = _readonly(self._is_success)
-        self.distance = _readonly(self._distance)
-        self.game_time = _readonly(self._game_time)
-        self.episode_step = _readonly(self._episode_step)
-        self.joint_angle = _readonly(self._joint_angle)
-        self.joint_limits = _readonly(self._joint_limits)
-        self.body_pose = _readonly(self._body_pose)
+        self.obs = self._views["obs"]
+        self.reward = self._views["reward"]
+        self.terminated = self._views["terminated"]
+        self.truncated = self._views["truncated"]
 
     def __dealloc__(self):
         if self._batch != NULL:
             del self._batch
             self._batch = NULL
 
+    def __getattr__(self, name):
+        # The other buffers: terminal_obs, is_success, distance, body_state, ...
+        views = self._views
+        if views is not None and name in views:
+            return views[name]
+        raise AttributeError(f"'Engine' object has no attribute {name!r}")
+
     # ------------------------------------------------------------------ state
+    cdef inline void _enter(self) except *:
+        """Claims the engine for this call. Runs before any Python-level work,
+        so under the GIL the check and the claim cannot interleave."""
+        if self._busy:
+            raise RuntimeError("this Engine is already in use by another thread (step, reset or "
+                               "run_random); an Engine serves one thread at a time")
+        if self._batch == NULL:
+            raise RuntimeError("this Engine is closed")
+        self._busy = True
+
     cdef inline void _check_open(self) except *:
         if self._batch == NULL:
             raise RuntimeError("this Engine is closed")
-        if self._busy:
-            raise RuntimeError("this Engine is already stepping in another thread; "
-                               "an Engine is not thread-safe")
 
     @property
     def options(self):
@@ -410,6 +480,9 @@ cdef class Engine:
                     break
             else:
                 return actions
+        if actions is None:
+            raise TypeError(f"actions are missing: step() needs an integer array of shape "
+                            f"({self.n_envs},) with values in [0, {n_actions - 1}], got None")
         arr = np.asarray(actions)
         if arr.dtype.kind not in "iu":
             if arr.dtype.kind == "f" and arr.size and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
@@ -417,8 +490,7 @@ cdef class Engine:
             else:
                 hint = ""
             raise TypeError(f"actions must be an integer array of shape ({self.n_envs},) "
-                            f"with values in [0, {self._options.n_actions - 1}], "
-                            f"got dtype {arr.dtype}{hint}")
+                            f"with values in [0, {n_actions - 1}], got dtype {arr.dtype}{hint}")
         if arr.ndim == 0 and self.n_envs == 1:
             arr = arr.reshape(1)
         if arr.shape != (self.n_envs,):
@@ -426,10 +498,10 @@ cdef class Engine:
                              f"got shape {arr.shape}")
         if arr.size:
             lo, hi = arr.min(), arr.max()
-            if lo < 0 or hi >= self._options.n_actions:
+            if lo < 0 or hi >= n_actions:
                 bad = int(lo) if lo < 0 else int(hi)
-                raise ValueError(f"actions must be in [0, {self._options.n_actions - 1}] "
-                                 f"({'reduced 9-action' if self._options.n_actions == 9 else 'full 16-action'} set), "
+                raise ValueError(f"actions must be in [0, {n_actions - 1}] "
+                                 f"({'reduced 9-action' if n_actions == 9 else 'full 16-action'} set), "
                                  f"got {bad}")
         return arr
 
@@ -439,14 +511,34 @@ cdef class Engine:
         actions: integer array of shape (n_envs,), each in [0, n_actions).
         The results are in the buffers (obs, reward, terminated, ...).
         """
-        self._check_open()
-        arr = self._validate_actions(actions)
-        np.copyto(self._actions, arr, casting="unsafe")  # int kinds, range checked
-        cdef const int64_t* actions_ptr = <const int64_t*> cnp.PyArray_DATA(self._actions)
-        self._busy = True
+        self._enter()
         try:
-            with nogil:
-                self._batch.Step(actions_ptr)
+            arr = self._validate_actions(actions)
+            np.copyto(self._actions, arr, casting="unsafe")  # int kinds, range checked
+            self._step_claimed()
+        finally:
+            self._busy = False
+
+    cdef void _step_claimed(self):
+        cdef const int64_t* actions_ptr = <const int64_t*> cnp.PyArray_DATA(self._actions)
+        with nogil:
+            self._batch.Step(actions_ptr)
+
+    def seed(self, seeds):
+        """Seed each env's random stream (the intro_frames draw at its resets):
+        one int per env, or a single int s meaning s, s + 1, ... ."""
+        self._enter()
+        try:
+            if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+                s = _check_count("seed", seeds, 0, 2**64 - self.n_envs)
+                values = [s + i for i in range(self.n_envs)]
+            else:
+                values = [_check_count("seeds[i]", v, 0, 2**64 - 1) for v in seeds]
+                if len(values) != self.n_envs:
+                    raise ValueError(f"seeds must have one entry per env ({self.n_envs}), "
+                                     f"got {len(values)}")
+            self._seeds[:] = np.array(values, dtype=np.uint64)
+            self._batch.Seed(<const uint64_t*> cnp.PyArray_DATA(self._seeds))
         finally:
             self._busy = False
 
@@ -455,21 +547,20 @@ cdef class Engine:
 
         The other envs are left exactly as they were.
         """
-        self._check_open()
+        self._enter()
         cdef const uint8_t* mask_ptr = NULL
-        if indices is not None:
-            idx = np.asarray(indices)
-            if idx.dtype.kind not in "iu" or idx.ndim > 1:
-                raise TypeError(f"indices must be None, an int or a 1-d integer array of env "
-                                f"indices in [0, {self.n_envs - 1}], got {indices!r}")
-            idx = idx.reshape(-1)
-            if idx.size and (idx.min() < 0 or idx.max() >= self.n_envs):
-                raise ValueError(f"indices must be in [0, {self.n_envs - 1}], got {indices!r}")
-            self._reset_mask[:] = 0
-            self._reset_mask[idx] = 1
-            mask_ptr = <const uint8_t*> cnp.PyArray_DATA(self._reset_mask)
-        self._busy = True
         try:
+            if indices is not None:
+                idx = np.asarray(indices)
+                if idx.dtype.kind not in "iu" or idx.ndim > 1:
+                    raise TypeError(f"indices must be None, an int or a 1-d integer array of env "
+                                    f"indices in [0, {self.n_envs - 1}], got {indices!r:.60}")
+                idx = idx.reshape(-1)
+                if idx.size and (idx.min() < 0 or idx.max() >= self.n_envs):
+                    raise ValueError(f"indices must be in [0, {self.n_envs - 1}], got {indices!r:.60}")
+                self._reset_mask[:] = 0
+                self._reset_mask[idx] = 1
+                mask_ptr = <const uint8_t*> cnp.PyArray_DATA(self._reset_mask)
             with nogil:
                 self._batch.Reset(mask_ptr)
         finally:
@@ -478,30 +569,31 @@ cdef class Engine:
 
     def set_options(self, **changes):
         """Change env options of a live engine (from the next step; options
-        that shape the world, like hurdle, from each env's next reset).
-
-        reduced_action_set cannot change: it changes the action space.
+        that shape the world, like hurdle or intro_frames, from each env's next
+        reset). reduced_action_set cannot change: it changes the action space.
         """
-        self._check_open()
-        new = self._env_options.replace(**changes)
-        if new.reduced_action_set != self._env_options.reduced_action_set:
-            raise ValueError("reduced_action_set cannot be changed on a live engine "
-                             "(it changes the action space); build a new one")
-        # Batch keeps its own copy of Options that the runners point to.
-        self._env_options = new
-        self._options = _build_options(new, self.auto_reset)
-        self._batch.SetOptions(self._options)
+        self._enter()
+        try:
+            new = self._env_options.replace(**changes)
+            if new.reduced_action_set != self._env_options.reduced_action_set:
+                raise ValueError("reduced_action_set cannot be changed on a live engine "
+                                 "(it changes the action space); build a new one")
+            # Batch keeps its own copy of Options that the runners point to.
+            self._env_options = new
+            self._options = _build_options(new, self.auto_reset)
+            self._batch.SetOptions(self._options)
+        finally:
+            self._busy = False
 
     def run_random(self, n_steps, seed=0):
         """The raw engine limit: ``n_steps`` batched steps of uniformly random
         actions drawn in C++, auto-resets included, with no Python in the loop."""
-        self._check_open()
-        n_steps = _check_count("n_steps", n_steps, 0, 2**31 - 1)
-        seed = _check_count("seed", seed, 0, 2**64 - 1)
-        cdef int steps = n_steps
-        cdef uint64_t s = seed
-        self._busy = True
+        self._enter()
+        cdef int steps
+        cdef uint64_t s
         try:
+            steps = _check_count("n_steps", n_steps, 0, 2**31 - 1)
+            s = _check_count("seed", seed, 0, 2**64 - 1)
             with nogil:
                 self._batch.RunRandom(steps, s)
         finally:
@@ -521,30 +613,108 @@ cdef class Engine:
             out[i, 2] = r.ended()
         return out
 
+    def current_body_state(self):
+        """(n, 12, 6) float64 x, y, angle, vx, vy, angular velocity of every
+        body now (after any auto-reset), in the creation order."""
+        self._check_open()
+        out = np.zeros((self.n_envs, kBodies, 6), np.float64)
+        cdef double[:, :, ::1] view = out
+        cdef int i, k
+        cdef const Body* b
+        for i in range(self.n_envs):
+            for k in range(kBodies):
+                b = &self._batch.runner(i).body(k)
+                view[i, k, 0] = b.c.x
+                view[i, k, 1] = b.c.y
+                view[i, k, 2] = b.a
+                view[i, k, 3] = b.v.x
+                view[i, k, 4] = b.v.y
+                view[i, k, 5] = b.w
+        return out
+
     def current_body_pose(self):
         """(n, 12, 3) float32 x, y, angle of every body now (after any
         auto-reset), in the creation order of runner_table.BODIES."""
-        self._check_open()
-        out = np.zeros((self.n_envs, kBodies, 3), np.float32)
-        cdef float[:, :, ::1] view = out
-        cdef int i
-        for i in range(self.n_envs):
-            self._batch.runner(i).WritePose(&view[i, 0, 0])
-        return out
+        return self.current_body_state()[:, :, :3].astype(np.float32)
 
     def current_hurdle_pose(self):
-        """(n, 2, 3) float32 x, y, angle of the hurdle base and top bar now
+        """(n, 2, 3) float64 x, y, angle of the hurdle base and top bar now
         (NaN when the env has no hurdle)."""
         self._check_open()
-        out = np.zeros((self.n_envs, 2, 3), np.float32)
-        cdef float[:, :, ::1] view = out
+        out = np.zeros((self.n_envs, 2, 3), np.float64)
+        cdef double[:, :, ::1] view = out
         cdef int i
         for i in range(self.n_envs):
             self._batch.runner(i).WriteHurdlePose(&view[i, 0, 0])
         return out
 
+    def game_state(self, int env=0):
+        """The game's own variables in env ``env`` now, named as in the
+        oracle's trajectories: camera_x (px), floor_x (the 3 track segments),
+        head_torque_accum, hurdle_awake, contacts_touching, scoreTime, the
+        flags, and the intro_frames this episode started with."""
+        self._check_open()
+        if not 0 <= env < self.n_envs:
+            raise ValueError(f"env must be in [0, {self.n_envs - 1}], got {env}")
+        cdef const Runner* r = &self._batch.runner(env)
+        cdef int i
+        hurdle = self._env_options.hurdle
+        return dict(
+            camera_x=r.camera_x(),
+            floor_x=tuple(r.track(i).xf.position.x for i in range(kTrackSegments)),
+            head_torque_accum=r.body(table.BODY_INDEX["head"]).torque,
+            hurdle_awake=bool(r.world().bodies[5].awake()) if hurdle else None,
+            contacts_touching=r.world().touching_count(),
+            scoreTime=r.game_time(),
+            fallen=r.fallen(), jumped=r.jumped(), jumpLanded=r.landed(), gameEnded=r.ended(),
+            intro_frames=r.intro_frames(),
+        )
+
+    def debug_world(self, int env=0):
+        """Solver internals of env ``env`` (for tracing a difference from the
+        oracle's internals): contacts in world-list order with their proxies,
+        touching flag and manifold; joints with their accumulators; bodies."""
+        self._check_open()
+        cdef const World* w = &self._batch.runner(env).world()
+        cdef const Contact* c
+        cdef const Body* b
+        cdef const RevoluteJoint* j
+        cdef int ci = w.contact_list()
+        contacts = []
+        while ci >= 0:
+            c = &w.contacts[ci]
+            m = &c.manifold()
+            contacts.append(dict(
+                id=ci, pair=f"{w.bodies[c.body_a].proxy}-{w.bodies[c.body_b].proxy}",
+                touching=c.touching(), type=m.type,
+                lpn=(m.local_plane_normal.x, m.local_plane_normal.y),
+                lp=(m.local_point.x, m.local_point.y),
+                local_points=[(m.points[k].local_point.x, m.points[k].local_point.y) for k in range(m.point_count)],
+                points=[
+                    (m.points[k].key, m.points[k].normal_impulse, m.points[k].tangent_impulse)
+                    for k in range(m.point_count)]))
+            ci = c.next
+        bodies = []
+        for i in range(w.body_count):
+            b = &w.bodies[i]
+            bodies.append(dict(c=(b.c.x, b.c.y), a=b.a, v=(b.v.x, b.v.y), w=b.w, awake=b.awake(),
+                               sleep_time=b.sleep_time, torque=b.torque, proxy=b.proxy))
+        joints = []
+        for i in range(w.joint_count):
+            j = &w.joints[i]
+            joints.append(dict(bodies=(j.body_a, j.body_b), pivot_force=(j.pivot_force.x, j.pivot_force.y),
+                               motor_force=j.motor_force, limit_force=j.limit_force,
+                               limit_position_impulse=j.limit_position_impulse,
+                               limit_state=j.limit_state, motor_mass=j.motor_mass,
+                               pivot_mass=(j.pivot_mass.col1.x, j.pivot_mass.col1.y,
+                                           j.pivot_mass.col2.x, j.pivot_mass.col2.y)))
+        island = dict(bodies=[w.island_body(i) for i in range(w.island_body_count())],
+                      contacts=[w.island_contact(i) for i in range(w.island_contact_count())],
+                      joints=[w.island_joint(i) for i in range(w.island_joint_count())])
+        return dict(contacts=contacts, bodies=bodies, joints=joints, last_island=island)
+
     def describe_world(self, int env=0):
-        """The runner as Box2D built it in env ``env`` (for cross-checks):
+        """The runner as built in env ``env`` (for cross-checks):
         {"bodies": {name: {mass, inertia, x, y, angle}},
          "joints": {name: {local_anchor_a, local_anchor_b, reference_angle,
                            lower, upper, motor, max_motor_torque, angle}}}."""
@@ -552,28 +722,28 @@ cdef class Engine:
         if not 0 <= env < self.n_envs:
             raise ValueError(f"env must be in [0, {self.n_envs - 1}], got {env}")
         cdef const Runner* r = &self._batch.runner(env)
-        cdef const b2Body* b
-        cdef const b2RevoluteJoint* jt
+        cdef const Body* b
+        cdef const RevoluteJoint* jt
         bodies = {}
-        for i, name in enumerate(T.BODY_NAMES):
-            b = r.body(i)
-            bodies[name] = dict(mass=b.GetMass(), inertia=b.GetInertia(), x=b.GetPosition().x,
-                                y=b.GetPosition().y, angle=b.GetAngle())
+        for i, name in enumerate(table.BODY_NAMES):
+            b = &r.body(i)
+            bodies[name] = dict(mass=b.mass, inertia=b.I, x=b.c.x, y=b.c.y, angle=b.a)
         joints = {}
-        for j, name in enumerate(T.JOINT_NAMES):
-            jt = r.joint(j)
+        for j, name in enumerate(table.JOINT_NAMES):
+            jt = &r.joint(j)
             joints[name] = dict(
-                local_anchor_a=(jt.GetLocalAnchorA().x, jt.GetLocalAnchorA().y),
-                local_anchor_b=(jt.GetLocalAnchorB().x, jt.GetLocalAnchorB().y),
-                reference_angle=jt.GetReferenceAngle(), lower=jt.GetLowerLimit(),
-                upper=jt.GetUpperLimit(), motor=jt.IsMotorEnabled(),
-                max_motor_torque=jt.GetMaxMotorTorque(), angle=jt.GetJointAngle())
+                local_anchor_a=(jt.local_anchor1.x, jt.local_anchor1.y),
+                local_anchor_b=(jt.local_anchor2.x, jt.local_anchor2.y),
+                reference_angle=jt.reference_angle, lower=jt.lower, upper=jt.upper,
+                motor=jt.enable_motor, max_motor_torque=jt.max_motor_torque,
+                angle=r.joint_angle(j))
         return {"bodies": bodies, "joints": joints}
 
     def close(self):
-        """Free every world. Further calls raise RuntimeError."""
+        """Free every world. Further calls raise RuntimeError; closing while
+        another thread is inside a call is refused."""
         if self._busy:
-            raise RuntimeError("cannot close an Engine while it is stepping")
+            raise RuntimeError("cannot close an Engine while another thread is using it")
         if self._batch != NULL:
             del self._batch
             self._batch = NULL

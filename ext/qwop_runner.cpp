@@ -1,221 +1,264 @@
-// The QWOP runner (spec sections in brackets). See qwop_runner.h.
+// The QWOP game on its own physics. Sections [F.n] refer to
+// ../shared/oracle/README.md, the facts of the real game. See qwop_runner.h.
 #include "qwop_runner.h"
 
 #include <algorithm>
 #include <cmath>
-#include <new>
+
+#include <unistd.h>
 
 namespace qwop {
 
+using physics::Body;
+using physics::Vec2;
+
 namespace {
 
-// Fixture tags stored in b2FixtureUserData::pointer: which part a contact is.
-constexpr uintptr_t kTagNone = 0;
-constexpr uintptr_t kTagTrack = 1;
-constexpr uintptr_t kTagBody0 = 16;  // kTagBody0 + body index
+// Body tags: what a contact's bodies are, for the game's beginContact.
+constexpr int kTagNone = 0;  // ground, the block (userData undefined)
+constexpr int kTagTrack = 1;
+constexpr int kTagHurdle = 2;
+constexpr int kTagPart0 = 16;  // kTagPart0 + runner part index
 
-// A box fixture with `spec`'s size, material and filter, centred at `centre`
-// in the body's frame.
-void AddBox(b2Body* body, const BoxSpec& spec, b2Vec2 centre, uintptr_t tag) {
-  b2PolygonShape shape;
-  shape.SetAsBox(static_cast<float>(spec.half_w), static_cast<float>(spec.half_h), centre, 0.0f);
-  b2FixtureDef fixture;
-  fixture.shape = &shape;
-  fixture.density = static_cast<float>(spec.density);
-  fixture.friction = static_cast<float>(spec.friction);
-  fixture.restitution = 0.0f;
-  fixture.filter.categoryBits = spec.category;
-  fixture.filter.maskBits = spec.mask;
-  fixture.filter.groupIndex = 0;
-  fixture.userData.pointer = tag;
-  body->CreateFixture(&fixture);
+inline double Clip1(double v) { return v < -1.0 ? -1.0 : (v > 1.0 ? 1.0 : v); }
+
+inline uint64_t SplitMix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
 }
 
-// A body at `spec`'s pose with one box fixture centred on its origin.
-b2Body* CreateBox(b2World* world, const BoxSpec& spec, b2BodyType type, bool awake, uintptr_t tag) {
-  b2BodyDef def;
-  def.type = type;
-  def.position.Set(static_cast<float>(spec.x), static_cast<float>(spec.y));
-  def.angle = static_cast<float>(spec.angle);
-  def.awake = awake;
-  b2Body* body = world->CreateBody(&def);
-  AddBox(body, spec, b2Vec2(0.0f, 0.0f), tag);
-  return body;
+inline uint64_t NextRandom(uint64_t* state) {  // xorshift64*
+  uint64_t x = *state;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  *state = x;
+  return x * 0x2545F4914F6CDD1Dull;
 }
 
-inline float Clip1(float v) { return v < -1.0f ? -1.0f : (v > 1.0f ? 1.0f : v); }
+template <typename T> constexpr char KindOf();
+template <> constexpr char KindOf<float>() { return 'f'; }
+template <> constexpr char KindOf<double>() { return 'd'; }
+template <> constexpr char KindOf<uint8_t>() { return 'b'; }
+template <> constexpr char KindOf<int32_t>() { return 'i'; }
 
 }  // namespace
+
+#define QWOP_BUFFER_SPEC(name, type, d0, d1) {#name, KindOf<type>(), d0, d1},
+const BufferSpec kBufferSpecs[] = {QWOP_BUFFERS(QWOP_BUFFER_SPEC)};
+#undef QWOP_BUFFER_SPEC
+const int kNumBuffers = sizeof(kBufferSpecs) / sizeof(kBufferSpecs[0]);
+
+void SetBuffer(Outputs* out, int index, void* data) {
+  int k = 0;
+#define QWOP_SET_BUFFER(name, type, d0, d1) \
+  if (k++ == index) out->name = static_cast<type*>(data);
+  QWOP_BUFFERS(QWOP_SET_BUFFER)
+#undef QWOP_SET_BUFFER
+}
 
 // ---------------------------------------------------------------------------
 // Runner
 // ---------------------------------------------------------------------------
 
-Runner::Runner(const RunnerTable* table, const Options* options)
-    : table_(table), options_(options) {
+Runner::Runner(const RunnerTable* table, const Options* options) : table_(table), options_(options) {
+  Seed(0);
   Reset();
+}
+
+void Runner::Seed(uint64_t seed) {
+  rng_ = SplitMix64(seed);
+  if (rng_ == 0) rng_ = 1;  // xorshift's one fixed point
+}
+
+// A body with one box: "placed" bodies are created at (0, 0) and then moved
+// with setPosition and setAngle (each a setPositionAndAngle that updates the
+// broadphase and looks for new contacts), as the game's sprites do [F14].
+int Runner::AddBox(const BoxSpec& s, int type, bool placed, int tag) {
+  physics::Box box;
+  box.hx = s.half_w;
+  box.hy = s.half_h;
+  box.density = s.density;
+  box.friction = s.friction;
+  box.restitution = 0.0;
+  box.category = s.category;
+  box.mask = s.mask;
+  const int b = world_.CreateBody(type, placed ? Vec2{0.0, 0.0} : Vec2{s.x, s.y}, placed ? 0.0 : s.angle);
+  world_.CreateFixture(b, box, tag);
+  if (placed) {
+    world_.SetAwake(b, true);
+    world_.SetPositionAndAngle(b, {s.x, s.y}, 0.0);
+    world_.SetPositionAndAngle(b, {s.x, s.y}, s.angle);
+  }
+  return b;
 }
 
 void Runner::Reset() {
   const RunnerTable& t = *table_;
-  const b2Vec2 gravity(static_cast<float>(t.gravity[0]), static_cast<float>(t.gravity[1]));
-  if (world_) {
-    // A brand-new world, built in the old one's memory: b2World holds its
-    // 100 KiB stack allocator inline, and freeing and allocating that on
-    // every reset, from whichever thread steps this runner, fragmented the
-    // heap (RSS crept up ~1.6 MiB per million steps with 2 threads).
-    world_->~b2World();
-    new (world_.get()) b2World(gravity);
-  } else {
-    world_ = std::make_unique<b2World>(gravity);
-  }
-  world_->SetAllowSleeping(true);  // as the original [spec 1]
-  world_->SetContactListener(this);
-  // Box2D clears forces after each Step unless told not to; the head torque
-  // is the only force the game applies, so not clearing = accumulating it.
-  world_->SetAutoClearForces(!options_->head_torque_accumulates);
+  world_.Init({t.gravity[0], t.gravity[1]}, &Runner::OnBeginContact, this);
 
-  // Creation order matters for bit-exact trajectories [spec 1]:
-  // track -> hurdle (base, top, joint) -> 12 bodies -> 11 joints.
-  {
-    BoxSpec track{};
-    track.x = 0.5 * (t.track_x_min + t.track_x_max);
-    track.y = t.track_top_y + t.track_half_height;
-    track.half_w = 0.5 * (t.track_x_max - t.track_x_min);
-    track.half_h = t.track_half_height;
-    track.density = t.track_density;
-    track.friction = t.track_friction;
-    track.category = t.track_category;
-    track.mask = t.track_mask;
-    CreateBox(world_.get(), track, b2_staticBody, true, kTagTrack);
+  // Creation order is the game's [F14]: track x3, block, hurdle, runner.
+  for (int i = 0; i < kTrackSegments; ++i) {
+    BoxSpec seg = t.track;
+    seg.x = i * t.track_spacing;
+    track_[i] = AddBox(seg, physics::kStaticBody, true, kTagTrack);
   }
-  hurdle_ = nullptr;
+  AddBox(t.block, physics::kStaticBody, true, kTagNone);
+  hurdle_base_ = hurdle_top_ = -1;
   if (options_->hurdle) {
-    // One rigid body, base + top bar (see HURDLE_TOP_OFFSET in runner_table.py).
-    // The game creates the hurdle asleep, but Box2D up to 2.3 (and so, we
-    // take it, the original's 2.1a-style engine) wakes both bodies of a new
-    // contact pair: the base's fattened AABB overlaps the track's, so the
-    // hurdle wakes on frame 1 and drops the 0.068 wu onto the track. Box2D
-    // 2.4 no longer wakes on AddPair and would leave it floating until
-    // touched; creating it awake reproduces the 2.x behaviour. It then
-    // settles and sleeps.
-    hurdle_ = CreateBox(world_.get(), t.hurdle_base, b2_dynamicBody, true, kTagNone);
-    AddBox(hurdle_, t.hurdle_top,
-           b2Vec2(static_cast<float>(t.hurdle_top_offset[0]), static_cast<float>(t.hurdle_top_offset[1])), kTagNone);
+    // Both parts are created asleep, floating 0.068 above the track until a
+    // touching contact wakes them [F12].
+    hurdle_base_ = AddBox(t.hurdle_base, physics::kDynamicBody, false, kTagHurdle);
+    world_.SetAwake(hurdle_base_, false);
+    hurdle_top_ = AddBox(t.hurdle_top, physics::kDynamicBody, false, kTagHurdle);
+    world_.SetAwake(hurdle_top_, false);
+    const JointSpec& h = t.hurdle_joint;
+    world_.CreateJoint(hurdle_top_, hurdle_base_, {h.local_a[0], h.local_a[1]}, {h.local_b[0], h.local_b[1]},
+                       h.reference_angle, h.enable_limit != 0, h.lower, h.upper, h.enable_motor != 0,
+                       h.max_motor_torque, 0.0);
   }
-  for (int i = 0; i < kBodies; ++i) {
-    bodies_[i] = CreateBox(world_.get(), t.bodies[i], b2_dynamicBody, true, kTagBody0 + i);
-  }
+  for (int i = 0; i < kBodies; ++i) body_[i] = AddBox(t.bodies[i], physics::kDynamicBody, true, kTagPart0 + i);
   for (int j = 0; j < kJoints; ++j) {
     const JointSpec& s = t.joints[j];
-    b2RevoluteJointDef jd;
-    jd.bodyA = bodies_[s.body_a];
-    jd.bodyB = bodies_[s.body_b];
-    jd.localAnchorA.Set(static_cast<float>(s.local_a[0]), static_cast<float>(s.local_a[1]));
-    jd.localAnchorB.Set(static_cast<float>(s.local_b[0]), static_cast<float>(s.local_b[1]));
-    // Set explicitly, never derived from the pose [spec 4.1].
-    jd.referenceAngle = static_cast<float>(s.reference_angle);
-    jd.enableLimit = true;
-    jd.lowerAngle = static_cast<float>(s.lower);
-    jd.upperAngle = static_cast<float>(s.upper);
-    jd.enableMotor = s.motor != 0;
-    jd.maxMotorTorque = static_cast<float>(s.max_motor_torque);
-    jd.motorSpeed = 0.0f;
-    joints_[j] = static_cast<b2RevoluteJoint*>(world_->CreateJoint(&jd));
+    joint_[j] = world_.CreateJoint(body_[s.body_a], body_[s.body_b], {s.local_a[0], s.local_a[1]},
+                                   {s.local_b[0], s.local_b[1]}, s.reference_angle, s.enable_limit != 0,
+                                   s.lower, s.upper, s.enable_motor != 0, s.max_motor_torque, 0.0);
+  }
+  for (int j = 0; j < kJoints; ++j) {
+    if (!t.joints[j].keyed) continue;
+    physics::RevoluteJoint& jt = world_.joints[joint_[j]];
+    jt.motor_speed = 0.0;
+    jt.enable_limit = true;
+    jt.enable_motor = true;
   }
 
   fallen_ = jumped_ = landed_ = ended_ = paused_ = false;
-  clock_frames_ = 0;
+  camera_x_ = t.camera_start_px;
   steps_ = 0;
+
+  // The intro screen: the game updates without stepping until the click [F13].
+  const Options& o = *options_;
+  intro_frames_ = o.intro_frames_low;
+  if (o.intro_frames_high > o.intro_frames_low) {
+    const uint64_t span = static_cast<uint64_t>(o.intro_frames_high - o.intro_frames_low) + 1;
+    intro_frames_ += static_cast<int>(((NextRandom(&rng_) >> 32) * span) >> 32);
+  }
+  for (int k = 0; k < intro_frames_; ++k) {
+    PlaceTrack();
+    Body& head = world_.bodies[body_[t.head]];
+    world_.ApplyTorque(body_[t.head], t.head_torque_gain * (head.a + t.head_torque_offset));
+    ApplyKeys(0);
+  }
+  score_time_ = 0.0;  // the click resets the clock
+
   prev_time_ = 0.0;
-  prev_distance_ = options_->first_step_from_origin ? 0.0 : distance_m();
+  prev_distance_ = o.first_step_from_origin ? 0.0 : distance_m();
 }
 
-double Runner::distance_m() const {
-  return static_cast<double>(bodies_[table_->torso]->GetPosition().x) / table_->wu_per_metre;
+double Runner::distance_m() const { return body(table_->torso).c.x / table_->wu_per_metre; }
+
+// Segment i sits at (floor(camera_x / 640) + i) * 32, moved only when that
+// changes, from the previous frame's camera [F11].
+void Runner::PlaceTrack() {
+  const RunnerTable& t = *table_;
+  const double k = std::floor(camera_x_ / t.segment_px);
+  for (int i = 0; i < kTrackSegments; ++i) {
+    const double x = (k + i) * t.track_spacing;
+    if (x != world_.bodies[track_[i]].xf.position.x) world_.SetPositionAndAngle(track_[i], {x, t.track.y}, 0.0);
+  }
 }
 
 void Runner::ApplyKeys(int keys) {
   const RunnerTable& t = *table_;
-  // Thigh axis: Q wins over W; with neither the motors brake (speed 0) [spec 5.1].
+  // Thigh axis: Q wins over W; with neither the motors brake (speed 0) [F9].
   const double* thigh = nullptr;
   if (keys & kKeyQ) thigh = t.thigh_speeds_q;
   else if (keys & kKeyW) thigh = t.thigh_speeds_w;
-  for (int k = 0; k < 4; ++k) {
-    joints_[t.thigh_joints[k]]->SetMotorSpeed(thigh ? static_cast<float>(thigh[k]) : 0.0f);
-  }
+  for (int k = 0; k < 4; ++k) world_.joints[joint_[t.thigh_joints[k]]].motor_speed = thigh ? thigh[k] : 0.0;
   // Calf axis: O wins over P; O/P also rewrite the hip limits, which then
-  // keep their last value when released [spec 5.2].
+  // keep their last value when released.
   const double* calf = nullptr;
-  const double *left_limits = nullptr, *right_limits = nullptr;
+  const double *left = nullptr, *right = nullptr;
   if (keys & kKeyO) {
-    calf = t.calf_speeds_o;
-    left_limits = t.left_hip_limits_o;
-    right_limits = t.right_hip_limits_o;
+    calf = t.calf_speeds_o, left = t.left_hip_limits_o, right = t.right_hip_limits_o;
   } else if (keys & kKeyP) {
-    calf = t.calf_speeds_p;
-    left_limits = t.left_hip_limits_p;
-    right_limits = t.right_hip_limits_p;
+    calf = t.calf_speeds_p, left = t.left_hip_limits_p, right = t.right_hip_limits_p;
   }
-  for (int k = 0; k < 2; ++k) {
-    joints_[t.calf_joints[k]]->SetMotorSpeed(calf ? static_cast<float>(calf[k]) : 0.0f);
-  }
-  if (left_limits) {
-    joints_[t.left_hip]->SetLimits(static_cast<float>(left_limits[0]), static_cast<float>(left_limits[1]));
-    joints_[t.right_hip]->SetLimits(static_cast<float>(right_limits[0]), static_cast<float>(right_limits[1]));
+  for (int k = 0; k < 2; ++k) world_.joints[joint_[t.calf_joints[k]]].motor_speed = calf ? calf[k] : 0.0;
+  if (left) {
+    physics::RevoluteJoint& lh = world_.joints[joint_[t.left_hip]];
+    physics::RevoluteJoint& rh = world_.joints[joint_[t.right_hip]];
+    lh.lower = left[0], lh.upper = left[1];
+    rh.lower = right[0], rh.upper = right[1];
   }
 }
 
-// One game frame, in the original's update order [spec 6.1].
+// endGame: the hips stop and lose their motors but keep their limits; knees
+// and shoulders go limp [F9].
+void Runner::EndGame() {
+  const RunnerTable& t = *table_;
+  ended_ = true;
+  for (int j : {t.left_hip, t.right_hip}) {
+    physics::RevoluteJoint& jt = world_.joints[joint_[j]];
+    jt.motor_speed = 0.0;
+    jt.enable_motor = false;
+  }
+  for (int j = 0; j < kJoints; ++j) {
+    if (!t.game_end_free[j]) continue;
+    physics::RevoluteJoint& jt = world_.joints[joint_[j]];
+    jt.enable_limit = false;
+    jt.enable_motor = false;
+  }
+}
+
+// One game frame, in the game's update order [F8].
 void Runner::Frame(int keys) {
   const RunnerTable& t = *table_;
-  if (!ended_) ++clock_frames_;
-  if (!fallen_) {
-    b2Body* head = bodies_[t.head];
-    head->ApplyTorque(static_cast<float>(t.head_torque_gain * (head->GetAngle() + t.head_torque_offset)), true);
-  }
+  if (!paused_ && !ended_) score_time_ += t.clock_per_frame;
+  PlaceTrack();
+  const int head = body_[t.head];
+  // The head stabiliser adds to a torque nothing clears: a running sum [F7].
+  if (!fallen_) world_.ApplyTorque(head, t.head_torque_gain * (world_.bodies[head].a + t.head_torque_offset));
   ApplyKeys(keys);
-  world_->Step(static_cast<float>(t.time_step), t.velocity_iterations, t.position_iterations);
-  // BeginContact (called inside Step) has set fallen_/jumped_/landed_.
+  if (!paused_) world_.Step(t.time_step, t.velocity_iterations, t.position_iterations);
+  if (!options_->head_torque_accumulates) world_.bodies[head].torque = 0.0;  // not the game: a fresh torque
+  const Body& torso = world_.bodies[body_[t.torso]];
+  if (!(torso.c.y < t.camera_min_y) && !fallen_) camera_x_ = (torso.c.x + t.camera_offset_wu) * t.world_scale;
   if (landed_ && !ended_) {
-    ended_ = true;
-    paused_ = true;  // the game stops the physics on landing
-  } else if (fallen_ && !ended_) {
-    ended_ = true;  // the ragdoll keeps collapsing, the clock stops
+    paused_ = true;  // physics stops from the next frame on
+    EndGame();
+  } else if (!landed_ && !ended_ && fallen_) {
+    EndGame();  // the ragdoll keeps collapsing
   }
 }
 
-void Runner::BeginContact(b2Contact* contact) {
-  const uintptr_t tag_a = contact->GetFixtureA()->GetUserData().pointer;
-  const uintptr_t tag_b = contact->GetFixtureB()->GetUserData().pointer;
-  // Both orders are tested; Box2D gives (track, part) in practice [spec 6.5].
-  uintptr_t part_tag;
-  if (tag_a == kTagTrack && tag_b >= kTagBody0) part_tag = tag_b;
-  else if (tag_b == kTagTrack && tag_a >= kTagBody0) part_tag = tag_a;
-  else return;
-  const int part = static_cast<int>(part_tag - kTagBody0);
-  const RunnerTable& t = *table_;
+void Runner::OnBeginContact(void* self, const physics::World&, int contact) {
+  static_cast<Runner*>(self)->BeginContact(contact);
+}
 
-  if (t.is_fall_part[part]) {
-    if (!fallen_) {
-      fallen_ = true;
-      // A fall after the jump trigger also counts as the (failed) landing.
-      if (jumped_ && !landed_) landed_ = true;
+// Main.beginContact [F10]: n is fixture B's body, r fixture A's. The track's
+// proxies have the lowest ids, so the track is always A: only the left foot
+// can trigger the jump and the landing.
+void Runner::BeginContact(int contact) {
+  const RunnerTable& t = *table_;
+  const physics::Contact& c = world_.contacts[contact];
+  const int n = world_.bodies[c.body_b].tag;
+  const int r = world_.bodies[c.body_a].tag;
+  const bool n_is_part = n >= kTagPart0, r_is_part = r >= kTagPart0;
+  physics::WorldManifold wm;
+  world_.GetWorldManifold(contact, &wm);
+  // The largest x of both slots; an unused slot reads (0, 0).
+  const double h = wm.points[0].x > wm.points[1].x ? wm.points[0].x : wm.points[1].x;
+  if ((n_is_part && n - kTagPart0 == t.left_foot) || (r_is_part && r - kTagPart0 == t.right_foot)) {
+    if (r == kTagTrack && !fallen_) {
+      if (!jumped_ && h * t.world_scale > t.jump_px) jumped_ = true;
+      if (jumped_ && !landed_ && h * t.world_scale > t.finish_px) landed_ = true;
     }
-    return;
-  }
-  if (t.is_foot[part] && !fallen_) {
-    b2WorldManifold manifold;
-    contact->GetWorldManifold(&manifold);
-    const int count = contact->GetManifold()->pointCount;
-    // The original scans both manifold slots; an unused one reads (0, 0).
-    float max_x = 0.0f;
-    for (int k = 0; k < b2_maxManifoldPoints; ++k) {
-      const float x = k < count ? manifold.points[k].x : 0.0f;
-      if (k == 0 || x > max_x) max_x = x;
-    }
-    if (!jumped_ && max_x > t.jump_x) jumped_ = true;
-    if (jumped_ && !landed_ && max_x > t.finish_x) landed_ = true;
+  } else if (n_is_part && t.is_fall_part[n - kTagPart0] && r == kTagTrack && !fallen_) {
+    fallen_ = true;
+    if (jumped_ && !landed_) landed_ = true;  // a fall after the jump line counts as the landing
   }
 }
 
@@ -225,20 +268,17 @@ void Runner::Step(int keys, float* reward, bool* terminated, bool* truncated, bo
   for (int f = 0; f < o.frames_per_step && !paused_; ++f) Frame(keys);
   ++steps_;
 
-  // qwop-gym reward [spec 7.3]: d in metres, time = clock / 10.
+  // qwop-gym reward: d in metres, time = clock / 10.
   const double d = distance_m();
   const double time = game_time() / 10.0;
   const double dt = time - prev_time_;
-  // dt is never 0 here (an env that ended is reset before it steps again),
-  // but guard it: no velocity can be measured over no time.
+  // dt is 0 only for a step taken after the game ended (the clock stops).
   const double v = dt > 0.0 ? (d - prev_distance_) / dt : 0.0;
   double r = o.speed_rew_mult * v - dt * o.time_cost_mult / o.frames_per_step;
   prev_distance_ = d;
   prev_time_ = time;
 
-  // Termination [spec 7.5]. The -10 m / 105 m torso bounds end the episode
-  // under both success rules: without them a runner that leaves the track (or
-  // slides a foot past 100 m without a fresh touch) would never end.
+  // The -10 m / 105 m torso bounds end the episode under both success rules.
   const bool term = ended_ || d < t.bound_min_m || d > t.bound_max_m;
   bool ok = false;
   if (term) {
@@ -254,42 +294,42 @@ void Runner::Step(int keys, float* reward, bool* terminated, bool* truncated, bo
 void Runner::WriteObs(float* row) const {
   const RunnerTable& t = *table_;
   for (int k = 0; k < kBodies; ++k) {
-    const b2Body* b = bodies_[t.obs_body[k]];
-    const b2Vec2& p = b->GetPosition();
-    const b2Vec2& v = b->GetLinearVelocity();
-    const float raw[kObsPerBody] = {p.x, p.y, b->GetAngle(), v.x, v.y};
+    const Body& b = body(t.obs_body[k]);
+    const double raw[kObsPerBody] = {b.c.x, b.c.y, b.a, b.v.x, b.v.y};
     for (int q = 0; q < kObsPerBody; ++q) {
-      row[k * kObsPerBody + q] = Clip1((raw[q] - t.obs_centre[q]) / t.obs_half_range[q]);
+      row[k * kObsPerBody + q] = static_cast<float>(Clip1((raw[q] - t.obs_centre[q]) / t.obs_half_range[q]));
     }
   }
 }
 
-void Runner::WriteJoints(float* angle, float* limits) const {
+void Runner::WriteState(int i, const Outputs& out) const {
+  out.distance[i] = distance_m();
+  out.game_time[i] = game_time();
+  out.episode_step[i] = episode_step();
   for (int j = 0; j < kJoints; ++j) {
-    angle[j] = joints_[j]->GetJointAngle();
-    limits[2 * j] = joints_[j]->GetLowerLimit();
-    limits[2 * j + 1] = joints_[j]->GetUpperLimit();
+    const physics::RevoluteJoint& jt = joint(j);
+    out.joint_angle[i * kJoints + j] = static_cast<float>(joint_angle(j));
+    out.joint_limits[(i * kJoints + j) * 2] = static_cast<float>(jt.lower);
+    out.joint_limits[(i * kJoints + j) * 2 + 1] = static_cast<float>(jt.upper);
   }
+  for (int k = 0; k < kBodies; ++k) {
+    const Body& b = body(k);
+    float* pose = &out.body_pose[(i * kBodies + k) * 3];
+    pose[0] = static_cast<float>(b.c.x), pose[1] = static_cast<float>(b.c.y), pose[2] = static_cast<float>(b.a);
+    double* s = &out.body_state[(i * kBodies + k) * kStatePerBody];
+    s[0] = b.c.x, s[1] = b.c.y, s[2] = b.a, s[3] = b.v.x, s[4] = b.v.y, s[5] = b.w;
+  }
+  WriteObs(&out.obs[i * kObs]);
 }
 
-void Runner::WritePose(float* pose) const {
-  for (int i = 0; i < kBodies; ++i) {
-    pose[3 * i] = bodies_[i]->GetPosition().x;
-    pose[3 * i + 1] = bodies_[i]->GetPosition().y;
-    pose[3 * i + 2] = bodies_[i]->GetAngle();
-  }
-}
-
-void Runner::WriteHurdlePose(float* pose) const {
-  if (!hurdle_) {
+void Runner::WriteHurdlePose(double* pose) const {
+  if (hurdle_base_ < 0) {
     std::fill(pose, pose + 6, NAN);
     return;
   }
-  const b2Vec2 base = hurdle_->GetPosition();
-  const b2Vec2 top = hurdle_->GetWorldPoint(b2Vec2(static_cast<float>(table_->hurdle_top_offset[0]),
-                                                   static_cast<float>(table_->hurdle_top_offset[1])));
-  const float angle = hurdle_->GetAngle();
-  const float values[6] = {base.x, base.y, angle, top.x, top.y, angle};
+  const Body& base = world_.bodies[hurdle_base_];
+  const Body& top = world_.bodies[hurdle_top_];
+  const double values[6] = {base.c.x, base.c.y, base.a, top.c.x, top.c.y, top.a};
   std::copy(values, values + 6, pose);
 }
 
@@ -387,10 +427,25 @@ void ThreadPool::WorkerLoop(int worker) {
 // ---------------------------------------------------------------------------
 
 Batch::Batch(const RunnerTable& table, const Options& options, int n_envs, int num_threads)
-    : table_(table), options_(options), pool_(num_threads) {
+    : table_(table), options_(options), pool_(new ThreadPool(num_threads)), pool_pid_(getpid()) {
   runners_.reserve(n_envs);
   // Runners keep pointers to table_/options_: Batch itself must not move.
   for (int i = 0; i < n_envs; ++i) runners_.push_back(std::make_unique<Runner>(&table_, &options_));
+}
+
+ThreadPool& Batch::Pool() {
+  const long pid = getpid();
+  if (pid != pool_pid_) {
+    const int n = pool_->size();
+    (void)pool_.release();  // its threads exist only in the parent
+    pool_.reset(new ThreadPool(n));
+    pool_pid_ = pid;
+  }
+  return *pool_;
+}
+
+void Batch::Seed(const uint64_t* seeds) {
+  for (int i = 0; i < n_envs(); ++i) runners_[i]->Seed(seeds[i]);
 }
 
 void Batch::StepOne(int i, int action) {
@@ -400,14 +455,9 @@ void Batch::StepOne(int i, int action) {
   out_.terminated[i] = term;
   out_.truncated[i] = trunc;
   out_.is_success[i] = ok;
-  out_.distance[i] = runner.distance_m();
-  out_.game_time[i] = runner.game_time();
-  out_.episode_step[i] = runner.episode_step();
-  runner.WriteJoints(&out_.joint_angle[i * kJoints], &out_.joint_limits[i * kJoints * 2]);
-  runner.WritePose(&out_.body_pose[i * kBodies * 3]);
-  float* obs = &out_.obs[i * kObs];
-  runner.WriteObs(obs);
+  runner.WriteState(i, out_);
   if ((term || trunc) && options_.auto_reset) {
+    float* obs = &out_.obs[i * kObs];
     std::copy(obs, obs + kObs, &out_.terminal_obs[i * kObs]);
     runner.Reset();
     runner.WriteObs(obs);
@@ -415,25 +465,20 @@ void Batch::StepOne(int i, int action) {
 }
 
 void Batch::Step(const int64_t* actions) {
-  pool_.ParallelFor(n_envs(), [&](int begin, int end) {
+  Pool().ParallelFor(n_envs(), [&](int begin, int end) {
     for (int i = begin; i < end; ++i) StepOne(i, static_cast<int>(actions[i]));
   });
 }
 
 void Batch::Reset(const uint8_t* mask) {
-  pool_.ParallelFor(n_envs(), [&](int begin, int end) {
+  Pool().ParallelFor(n_envs(), [&](int begin, int end) {
     for (int i = begin; i < end; ++i) {
       if (mask && !mask[i]) continue;
       Runner& runner = *runners_[i];
       runner.Reset();
-      runner.WriteObs(&out_.obs[i * kObs]);
       out_.reward[i] = 0.0f;
       out_.terminated[i] = out_.truncated[i] = out_.is_success[i] = 0;
-      out_.distance[i] = runner.distance_m();
-      out_.game_time[i] = 0.0;
-      out_.episode_step[i] = 0;
-      runner.WriteJoints(&out_.joint_angle[i * kJoints], &out_.joint_limits[i * kJoints * 2]);
-      runner.WritePose(&out_.body_pose[i * kBodies * 3]);
+      runner.WriteState(i, out_);
     }
   });
 }
@@ -441,33 +486,13 @@ void Batch::Reset(const uint8_t* mask) {
 void Batch::RunRandom(int n_steps, uint64_t seed) {
   const int n = n_envs();
   std::vector<int64_t> actions(n);
-  uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;
+  uint64_t state = SplitMix64(seed) | 1;
   for (int s = 0; s < n_steps; ++s) {
-    for (int i = 0; i < n; ++i) {  // xorshift64*: cheap, good enough for keys
-      state ^= state >> 12;
-      state ^= state << 25;
-      state ^= state >> 27;
-      actions[i] = static_cast<int64_t>(((state * 0x2545F4914F6CDD1Dull) >> 33) % options_.n_actions);
+    for (int i = 0; i < n; ++i) {
+      actions[i] = static_cast<int64_t>((NextRandom(&state) >> 33) % options_.n_actions);
     }
     Step(actions.data());
   }
-}
-
-// ---------------------------------------------------------------------------
-
-void InitBox2DStatics() {
-  // Two overlapping boxes make the first contact, which runs
-  // b2Contact::InitializeRegisters on this (the main) thread.
-  b2World world(b2Vec2(0.0f, 10.0f));
-  b2PolygonShape shape;
-  shape.SetAsBox(1.0f, 1.0f);
-  for (int i = 0; i < 2; ++i) {
-    b2BodyDef def;
-    def.type = b2_dynamicBody;
-    def.position.Set(0.5f * i, 0.0f);
-    world.CreateBody(&def)->CreateFixture(&shape, 1.0f);
-  }
-  world.Step(0.04f, 5, 5);
 }
 
 }  // namespace qwop

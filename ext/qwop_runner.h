@@ -1,10 +1,9 @@
-// The QWOP runner on Box2D 2.4 (C++), and a batch of independent runners
-// stepped over native threads. Plain C++: no Python here. The Cython binding
-// (_engine.pyx) fills RunnerTable from qwop_fast/runner_table.py, so every
-// number of the runner lives in that one Python module.
+// One QWOP game on the game's own physics (qwop_physics.h), and a batch of
+// independent games stepped over native threads. Plain C++: no Python here.
+// The Cython binding (_engine.pyx) fills RunnerTable from
+// qwop_fast/runner_table.py, so every number of the runner lives in that one
+// Python module; the list of output buffers is declared once, below.
 #pragma once
-
-#include <box2d/box2d.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -15,65 +14,77 @@
 #include <thread>
 #include <vector>
 
+#include "qwop_physics.h"
+
 namespace qwop {
 
 constexpr int kBodies = 12;
 constexpr int kJoints = 11;
+constexpr int kTrackSegments = 3;
 constexpr int kObsPerBody = 5;
 constexpr int kObs = kBodies * kObsPerBody;  // 60
+constexpr int kStatePerBody = 6;             // x, y, angle, vx, vy, omega
 constexpr int kMaxActions = 16;
 
 enum KeyBits { kKeyQ = 1, kKeyW = 2, kKeyO = 4, kKeyP = 8 };
 
+// A body as the game creates it: a box centred on the body.
 struct BoxSpec {
   double x, y, angle, half_w, half_h, density, friction;
   uint16_t category, mask;
 };
 
 struct JointSpec {
-  int body_a, body_b;  // indices into RunnerTable::bodies (A = child)
-  double local_a[2], local_b[2];
+  int body_a, body_b;  // indices into RunnerTable::bodies (A = distal part)
+  double local_a[2], local_b[2];  // the game's local anchors (getLocalPoint)
   double reference_angle, lower, upper;
-  int motor;
+  int enable_limit, enable_motor;
   double max_motor_torque;
+  int keyed;  // hips, knees, shoulders: speed 0, limit and motor enabled after creation
 };
 
-// Everything the runner is made of, copied from runner_table.py.
+// Everything the game is made of, copied from runner_table.py.
 struct RunnerTable {
   double gravity[2];
   double time_step;
   int velocity_iterations, position_iterations;
-  double clock_per_frame;
+  double clock_per_frame;  // the game clock's 1/30 s per frame
   double wu_per_metre;
 
-  double track_top_y, track_half_height, track_x_min, track_x_max;
-  double track_friction, track_restitution, track_density;
-  uint16_t track_category, track_mask;
+  // three static track segments re-placed with the camera [F11]
+  BoxSpec track;            // x is unused; segment i starts at i * track_spacing
+  double track_spacing;     // 32 wu
+  double camera_start_px;   // -200
+  double camera_offset_wu;  // -14: camera x = (torso x + offset) * world_scale
+  double camera_min_y;      // -5: above this the camera x does not follow
+  double world_scale;       // 20 px per wu
+  double segment_px;        // 640
 
-  BoxSpec hurdle_base, hurdle_top;  // one rigid body: base at its origin,
-  double hurdle_top_offset[2];      // the top bar's centre offset by this
+  BoxSpec block;  // the wall behind the start
+  BoxSpec hurdle_base, hurdle_top;  // created asleep
+  JointSpec hurdle_joint;           // body_a = top, body_b = base (0/1 here)
 
   BoxSpec bodies[kBodies];
   JointSpec joints[kJoints];
-  int torso, head;               // body indices
-  int is_fall_part[kBodies];     // head, arms, forearms
-  int is_foot[kBodies];
+  int torso, head, left_foot, right_foot;
+  int is_fall_part[kBodies];  // head, arms, forearms
+  int left_hip, right_hip;
+  int game_end_free[kJoints];  // knees and shoulders: limit and motor off at game end
 
-  double jump_x, finish_x;                    // wu
-  double bound_min_m, bound_max_m;            // metres
-  double success_distance_m;                  // metres
+  double jump_px, finish_px;  // beginContact thresholds on h * world_scale
+  double bound_min_m, bound_max_m;
+  double success_distance_m;
   double head_torque_gain, head_torque_offset;
 
   int thigh_joints[4];  // rightHip, leftHip, rightShoulder, leftShoulder
   double thigh_speeds_q[4], thigh_speeds_w[4];
   int calf_joints[2];   // rightKnee, leftKnee
   double calf_speeds_o[2], calf_speeds_p[2];
-  int left_hip, right_hip;
   double left_hip_limits_o[2], right_hip_limits_o[2];
   double left_hip_limits_p[2], right_hip_limits_p[2];
 
   int obs_body[kBodies];  // observation slot -> body index
-  float obs_centre[kObsPerBody], obs_half_range[kObsPerBody];
+  double obs_centre[kObsPerBody], obs_half_range[kObsPerBody];
 };
 
 // The env options (validated in Python: qwop_fast/options.py).
@@ -84,80 +95,100 @@ struct Options {
   int max_episode_steps;         // 0 = never truncate
   double speed_rew_mult, time_cost_mult, success_reward, failure_cost;
   int hurdle;
-  int success_rule_game;         // 0 = qwop_gym rule, 1 = game rule
+  int success_rule_game;  // 0 = qwop_gym rule, 1 = game rule
   int head_torque_accumulates;
-  int first_step_from_origin;    // 1 = the sources' (0, 0) first-step reference
+  int first_step_from_origin;  // 1 = the sources' (0, 0) first-step reference
+  int intro_frames_low, intro_frames_high;  // frames on the intro screen, drawn per reset
   int auto_reset;
 };
 
-// Batched output buffers (numpy arrays owned by the Python Engine). Row i
-// belongs to world i. All but obs describe the state the step ended in;
-// obs is the reset observation when an env was auto-reset in this step.
+// The engine's output buffers, declared once: X(name, C type, row shape d0, d1).
+// A row of buffer `name` holds d0 * d1 values; the binding allocates
+// (n, d0[, d1]) numpy arrays from this list and hands their pointers over.
+#define QWOP_BUFFERS(X)                         \
+  X(obs, float, kObs, 1)                        \
+  X(terminal_obs, float, kObs, 1)               \
+  X(reward, float, 1, 1)                        \
+  X(terminated, uint8_t, 1, 1)                  \
+  X(truncated, uint8_t, 1, 1)                   \
+  X(is_success, uint8_t, 1, 1)                  \
+  X(distance, double, 1, 1)                     \
+  X(game_time, double, 1, 1)                    \
+  X(episode_step, int32_t, 1, 1)                \
+  X(joint_angle, float, kJoints, 1)             \
+  X(joint_limits, float, kJoints, 2)            \
+  X(body_pose, float, kBodies, 3)               \
+  X(body_state, double, kBodies, kStatePerBody)
+
 struct Outputs {
-  float* obs;            // (n, 60)
-  float* terminal_obs;   // (n, 60), written only for envs that ended
-  float* reward;         // (n,)
-  uint8_t* terminated;   // (n,)
-  uint8_t* truncated;    // (n,)
-  uint8_t* is_success;   // (n,)
-  double* distance;      // (n,) torso x in metres
-  double* game_time;     // (n,) game-clock seconds
-  int32_t* episode_step; // (n,) env steps taken in the episode that this step belongs to
-  float* joint_angle;    // (n, 11)
-  float* joint_limits;   // (n, 11, 2) current lower, upper
-  float* body_pose;      // (n, 12, 3) x, y, angle in creation order
+#define QWOP_DECLARE_POINTER(name, type, d0, d1) type* name = nullptr;
+  QWOP_BUFFERS(QWOP_DECLARE_POINTER)
+#undef QWOP_DECLARE_POINTER
 };
 
-// One runner in its own Box2D world. Contact events arrive through the
-// b2ContactListener interface during b2World::Step.
-class Runner : public b2ContactListener {
+// One QWOP game in its own world. Its frame is the game's update [F8].
+class Runner {
  public:
   Runner(const RunnerTable* table, const Options* options);
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;
-  ~Runner() override = default;
 
-  // Destroys the whole world and builds it anew, so that an episode never
-  // depends on what happened in earlier ones (Box2D keeps internal state such
-  // as contact and proxy order in a living world).
+  // Builds the world anew as the game creates it [F14, F15], runs the intro
+  // frames drawn from this runner's random stream, then "clicks".
   void Reset();
+  // Seeds the stream that draws intro_frames at each reset.
+  void Seed(uint64_t seed);
 
   // Holds `keys` for frames_per_step frames and computes the step's reward.
   void Step(int keys, float* reward, bool* terminated, bool* truncated, bool* success);
+  // One game frame (frames_per_step = 1 without the reward bookkeeping).
+  void Frame(int keys);
 
+  // The rows of the step outputs that describe the current state.
+  void WriteState(int i, const Outputs& out) const;
   void WriteObs(float* row) const;
-  void WriteJoints(float* angle, float* limits) const;
-  void WritePose(float* pose) const;
-  // Hurdle base and top bar: x, y, angle each (NaN when there is no hurdle).
-  void WriteHurdlePose(float* pose) const;
+  // Hurdle base and top: x, y, angle each (NaN when there is no hurdle).
+  void WriteHurdlePose(double* pose) const;
 
   double distance_m() const;
-  double game_time() const { return clock_frames_ * table_->clock_per_frame; }
+  double game_time() const { return score_time_; }
   int episode_step() const { return steps_; }
+  int intro_frames() const { return intro_frames_; }
   bool fallen() const { return fallen_; }
+  bool jumped() const { return jumped_; }
   bool landed() const { return landed_; }
   bool ended() const { return ended_; }
-  const b2Body* body(int i) const { return bodies_[i]; }
-  const b2RevoluteJoint* joint(int j) const { return joints_[j]; }
-
-  void BeginContact(b2Contact* contact) override;
+  double camera_x() const { return camera_x_; }
+  const physics::World& world() const { return world_; }
+  const physics::Body& body(int i) const { return world_.bodies[body_[i]]; }
+  const physics::RevoluteJoint& joint(int j) const { return world_.joints[joint_[j]]; }
+  const physics::Body& track(int i) const { return world_.bodies[track_[i]]; }
+  double joint_angle(int j) const { return joint(j).JointAngle(world_.bodies); }
 
  private:
-  void Frame(int keys);
+  static void OnBeginContact(void* self, const physics::World& world, int contact);
+  void BeginContact(int contact);
+  void PlaceTrack();
   void ApplyKeys(int keys);
+  void EndGame();
+  int AddBox(const BoxSpec& spec, int type, bool placed, int tag);
 
   const RunnerTable* table_;
   const Options* options_;
-  std::unique_ptr<b2World> world_;
-  b2Body* bodies_[kBodies] = {};
-  b2RevoluteJoint* joints_[kJoints] = {};
-  b2Body* hurdle_ = nullptr;  // base + top bar, one rigid body (null without)
+  physics::World world_;
+  int body_[kBodies] = {};
+  int joint_[kJoints] = {};
+  int track_[kTrackSegments] = {};
+  int hurdle_base_ = -1, hurdle_top_ = -1;
 
   bool fallen_ = false, jumped_ = false, landed_ = false, ended_ = false;
   bool paused_ = false;  // landed: the game stops the physics
-  int clock_frames_ = 0; // frames the game clock ran (it stops when the game ends)
+  double camera_x_ = 0.0;  // px
+  double score_time_ = 0.0;  // the game clock: += 1/30 per frame until the game ends
   int steps_ = 0;
+  int intro_frames_ = 0;
   double prev_distance_ = 0.0, prev_time_ = 0.0;  // for the reward's velocity
+  uint64_t rng_ = 0;
 };
 
 // A fixed set of native threads that run one function over a static split of
@@ -197,16 +228,18 @@ class Batch {
   Batch(const RunnerTable& table, const Options& options, int n_envs, int num_threads);
 
   int n_envs() const { return static_cast<int>(runners_.size()); }
-  int num_threads() const { return pool_.size(); }
+  int num_threads() const { return pool_->size(); }
   void SetOutputs(const Outputs& out) { out_ = out; }
   // The runners point at options_, so new values apply from their next step.
   void SetOptions(const Options& options) { options_ = options; }
+  // Seeds runner i's intro-frame stream with seeds[i] (for the next resets).
+  void Seed(const uint64_t* seeds);
 
   // actions must already be validated (0 <= a < n_actions). Safe to call
   // without the GIL: touches only the worlds and the output buffers.
   void Step(const int64_t* actions);
   // Resets the worlds whose mask entry is non-zero (all when mask is null)
-  // and writes their observation rows.
+  // and writes their rows.
   void Reset(const uint8_t* mask);
   // The raw engine limit: n_steps batched steps of uniformly random actions
   // drawn in C++ (auto-reset as in Step), no Python in the loop.
@@ -216,17 +249,32 @@ class Batch {
 
  private:
   void StepOne(int i, int action);
+  // After fork() the child has none of the parent's worker threads: give it
+  // a pool of its own (the parent's, unusable there, is abandoned).
+  ThreadPool& Pool();
 
   RunnerTable table_;
   Options options_;
   std::vector<std::unique_ptr<Runner>> runners_;
-  ThreadPool pool_;
+  std::unique_ptr<ThreadPool> pool_;
+  long pool_pid_ = 0;  // the process the pool's threads live in
   Outputs out_{};
 };
 
-// Box2D 2.4 fills a process-wide table of contact types the first time any
-// contact is created (b2Contact::s_initialized). Call this once on the main
-// thread before worker threads create contacts, so that they never race on it.
-void InitBox2DStatics();
+}  // namespace qwop
+
+namespace qwop {
+
+// The buffer list above as data, for the binding: element kind ('f' float32,
+// 'd' float64, 'b' bool as uint8, 'i' int32) and row shape.
+struct BufferSpec {
+  const char* name;
+  char kind;
+  int d0, d1;
+};
+extern const BufferSpec kBufferSpecs[];
+extern const int kNumBuffers;
+// Points buffer `index` (its place in QWOP_BUFFERS) at `data`.
+void SetBuffer(Outputs* out, int index, void* data);
 
 }  // namespace qwop

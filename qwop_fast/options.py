@@ -32,11 +32,17 @@ class EnvOptions:
     hurdle: build the hurdle at 50 m [spec 2.2].
     success_rule: "qwop_gym" (torso beyond 100 m when the episode ends) or
         "game" (the game's own rule: landed in the sand pit without a fall).
-    head_torque_accumulates: let the head-stabiliser torque accumulate across
-        frames instead of applying a fresh torque each frame [spec 6.3, 8 #8].
+    head_torque_accumulates: the head-stabiliser torque is a running sum, as
+        in the real game, where nothing clears forces (True, the default), or
+        a fresh torque each frame (False; not the game) [oracle F7].
     first_step_reference: "reset" measures the first step's velocity from the
         reset state; "origin" reproduces the sources' quirk of measuring it
         from (distance 0, time 0), which gives a spurious first-step bonus.
+    intro_frames: frames the game ran on its intro screen before the click
+        that starts the run: an int, or a (low, high) range drawn uniformly
+        (both ends included) at each reset from the env's seed. Each adds to
+        the head torque; it is the real game's only source of start variety
+        [oracle F13].
     """
 
     frames_per_step: int = 4
@@ -48,8 +54,9 @@ class EnvOptions:
     failure_cost: float = T.FAILURE_COST
     hurdle: bool = True
     success_rule: str = "qwop_gym"
-    head_torque_accumulates: bool = False
+    head_torque_accumulates: bool = True
     first_step_reference: str = "reset"
+    intro_frames: int | tuple[int, int] = 0
 
     def __post_init__(self) -> None:
         _check_int("frames_per_step", self.frames_per_step, 1, 10_000)
@@ -67,6 +74,13 @@ class EnvOptions:
             object.__setattr__(self, name, float(value))
         _check_choice("success_rule", self.success_rule, SUCCESS_RULES)
         _check_choice("first_step_reference", self.first_step_reference, FIRST_STEP_REFERENCES)
+        object.__setattr__(self, "intro_frames", _check_intro_frames(self.intro_frames))
+
+    @property
+    def intro_frames_range(self) -> tuple[int, int]:
+        """intro_frames as an inclusive (low, high) range."""
+        v = self.intro_frames
+        return (v, v) if isinstance(v, int) else v
 
     @property
     def n_actions(self) -> int:
@@ -118,3 +132,28 @@ def _check_int(name: str, value: Any, lo: int, hi: int) -> None:
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+
+
+MAX_INTRO_FRAMES = 100_000
+
+
+def _check_intro_frames(value: Any) -> int | tuple[int, int]:
+    expected = (f"intro_frames must be an integer in [0, {MAX_INTRO_FRAMES}] or a (low, high) "
+                f"pair of them with low <= high")
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise ValueError(f"{expected}, got a sequence of length {len(value)}")
+        low, high = (_intro_int(v, expected) for v in value)
+        if low > high:
+            raise ValueError(f"{expected}, got ({low}, {high})")
+        return (low, high) if low != high else low
+    return _intro_int(value, expected)
+
+
+def _intro_int(value: Any, expected: str) -> int:
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(f"{expected}, got {value!r:.60}")
+    value = int(value)
+    if not 0 <= value <= MAX_INTRO_FRAMES:
+        raise ValueError(f"{expected}, got {value}")
+    return value

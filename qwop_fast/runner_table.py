@@ -47,13 +47,16 @@ class TrackSpec(NamedTuple):
     density: float
 
 
-# One long static box instead of the original's three camera-following tiles.
-# Decision (spec 2.1 asks for it): the left end is at -120 wu, beyond the RL
-# failure bound of -10 m (= -100 wu), so a runner walking backwards is ended by
-# the bound instead of dropping off the track and never terminating. The right
-# end keeps the original's effective extent (1072 wu), past the 105 m bound.
-# Not reproduced: a foot sliding across a tile seam gets a fresh begin-contact
-# in the original (it can trigger the finish rule); here only new touches count.
+# The game's track is three static segments, 640 x 64 px (half 16 x 1.6 wu),
+# centred at y = 10.74275 (top surface 9.14275), re-placed at the start of
+# every frame to x = (floor(camera_x_px / 640) + i) * 32 [oracle F11]: the
+# ground only exists in [32k - 16, 32k + 80] around the camera.
+TRACK_SEGMENTS = 3
+TRACK_SPACING = 32.0
+TRACK_CENTRE_Y = 10.74275
+TRACK_HALF_WIDTH = 16.0
+# The visible track surface (renderer and the pybox2d reference env, which
+# builds it as one long box): its top is the segments' top.
 TRACK = TrackSpec(
     top_y=9.14275,
     half_height=1.6,
@@ -63,6 +66,19 @@ TRACK = TrackSpec(
     restitution=0.0,
     density=30.0,
 )
+
+# Camera [oracle F11]: x starts at -200 px; after each step, unless the torso
+# is above y = -5 or the runner has fallen, x = (torso x - 14) * 20 px.
+WORLD_SCALE = 20.0  # px per wu
+SEGMENT_PX = 640.0
+CAMERA_START_PX = -200.0
+CAMERA_OFFSET_WU = -14.0
+CAMERA_MIN_Y = -5.0
+
+# The static "block" behind the start, a wall (UI atlas frame 0) [oracle F11].
+BLOCK = (-39.996249999999996, 2.10625, 6.275, 7.475)  # x, y, half_w, half_h
+BLOCK_DENSITY = 1.0
+BLOCK_FRICTION = 0.2
 
 
 # --------------------------------------------------------------------------
@@ -82,25 +98,26 @@ class HurdlePartSpec(NamedTuple):
 
 HURDLE_BASE = HurdlePartSpec("hurdleBase", 500.0, 8.775, 1.675, 0.3, 1.0, 0.2,
                              CATEGORY_HURDLE, MASK_HURDLE_BASE)
-HURDLE_TOP = HurdlePartSpec("hurdleTop", 500.865, 5.0575, 0.5375, 3.65, 1.0, 0.2,
+HURDLE_TOP = HurdlePartSpec("hurdleTop", 500.86499999999995, 5.0575, 0.5375, 3.65, 1.0, 0.2,
                             CATEGORY_HURDLE, MASK_HURDLE_TOP)
 # The game joins the top bar (body A) to the base (body B) with a revolute
-# joint at local anchors (0.18, 3.73) / (1.045, 0.0125) whose limits are
-# enabled but never given values: lower = upper = 0, a rigid assembly that tips
-# over as one piece. Decision: build it as exactly that, one rigid body with
-# two box fixtures (same sizes, densities and collision filters), the top bar's
-# centre offset from the base's as at spawn. Reason: in Box2D 2.x a revolute
-# joint locked at 0 jitters, so the two-body hurdle never sleeps and creeps
-# backwards ~0.5 wu per 100 frames (measured in pybox2d 2.3 and Box2D 2.4.1),
-# and simulating it costs ~25% of every world's step. The rigid body settles
-# on the track and sleeps until the runner touches it.
+# joint locked at lower = upper = 0 (limit state "equal", which holds the
+# angle rigid), no motor [oracle F12]. Both parts are created asleep and float
+# 0.068 above the track until the runner touches them.
+HURDLE_JOINT_LOCAL_ANCHORS = ((0.18, 3.7299999999999995), (1.045, 0.0125))
+# The pybox2d reference env builds the hurdle as one rigid body instead (a
+# locked joint jitters in Box2D 2.3): the top bar's centre offset from the base.
 HURDLE_TOP_OFFSET = (HURDLE_TOP.x - HURDLE_BASE.x, HURDLE_TOP.y - HURDLE_BASE.y)
 
 # --------------------------------------------------------------------------
 # Finish and distances [spec 2.3, 6.4]
 # --------------------------------------------------------------------------
-JUMP_X = 989.0  # wu: a foot touching the track beyond this sets "jumped"
-FINISH_X = 1000.0  # wu: ...and beyond this sets "landed" (100 m)
+# The game's beginContact compares h * 20 px with these (h: the largest x of
+# the contact's world-manifold slots) [oracle F10].
+JUMP_PX = 20000.0 - 220.0  # the left foot touching the track beyond this sets "jumped"
+FINISH_PX = 20000.0  # ...and beyond this sets "landed" (100 m)
+JUMP_X = JUMP_PX / WORLD_SCALE  # in wu: 989
+FINISH_X = FINISH_PX / WORLD_SCALE  # 1000
 BOUND_MIN_M = -10.0  # qwop-gym termination bounds on torso distance [spec 7.5]
 BOUND_MAX_M = 105.0
 SUCCESS_DISTANCE_M = 100.0
@@ -195,20 +212,30 @@ JOINT_NAMES = tuple(j.name for j in JOINTS)
 JOINT_INDEX = {name: i for i, name in enumerate(JOINT_NAMES)}
 
 
-def _local_point(body: BodySpec, world: tuple[float, float]) -> tuple[float, float]:
-    """World point -> body-local point, in float64 (spec 4.2 asks for this)."""
-    dx, dy = world[0] - body.x, world[1] - body.y
-    c, s = math.cos(body.angle), math.sin(body.angle)
-    return (c * dx + s * dy, -s * dx + c * dy)
-
-
-# Local anchors derived once, in float64, from the world anchors: each joint's
-# anchor on A is in A's frame, the anchor on B in B's frame.
-JOINT_LOCAL_ANCHORS: tuple[tuple[tuple[float, float], tuple[float, float]], ...] = tuple(
-    (_local_point(BODIES[BODY_INDEX[j.body_a]], j.anchor_a),
-     _local_point(BODIES[BODY_INDEX[j.body_b]], j.anchor_b))
-    for j in JOINTS
+# The local anchors exactly as the game computes them at creation
+# (getLocalPoint in JavaScript doubles, from the world anchors above; oracle
+# world.json): on A in A's frame, on B in B's frame.
+JOINT_LOCAL_ANCHORS: tuple[tuple[tuple[float, float], tuple[float, float]], ...] = (
+    ((-0.22839485113389013, 1.1126087775923434), (2.859519853416241, 0.1894010834667077)),  # neck
+    ((1.2001841231501342, 0.014095940491621661), (2.0154692227269657, -0.963716471396211)),  # rightShoulder
+    ((-1.06207890966549, 0.17409394631566927), (1.9283425691848988, 0.5346402981158307)),  # leftShoulder
+    ((1.5149934600879298, 0.10302974517488483), (-2.1617729534350554, 0.17997450596313957)),  # leftHip
+    ((-2.0961942262183917, 0.18536556036297194), (-2.162191390759836, -0.6165265219145436)),  # rightHip
+    ((-1.2620587423023988, 0.15722668659641342), (1.6027887369842992, -0.14793204384539627)),  # leftElbow
+    ((1.786878910753607, -0.0875161173956252), (-1.3780071636887363, 0.014064825719664498)),  # rightElbow
+    ((2.0031668711363886, 0.29778450493880393), (-2.039930985466258, -0.06884320616201656)),  # leftKnee
+    ((1.9464226250774301, 0.23026118775573867), (2.0958596632699917, 0.29461641905670727)),  # rightKnee
+    ((-0.6270934582479109, -0.06637286435491148), (-2.425382538900126, 0.13895539751438638)),  # leftAnkle
+    ((-0.7779783144804977, -0.20811593451266924), (-2.2591139640195603, 0.08142886510219238)),  # rightAnkle
 )
+
+# Hips, knees and shoulders get motor speed 0, the limit and the motor enabled
+# right after creation; the keys drive them [oracle F15].
+KEYED_JOINTS = ("rightHip", "leftHip", "rightKnee", "leftKnee", "rightShoulder", "leftShoulder")
+# At the game's end the hips stop (speed 0, motor off, limits kept) and these
+# go limp (limit and motor off) [oracle F9].
+GAME_END_HIPS = ("leftHip", "rightHip")
+GAME_END_FREE_JOINTS = ("rightKnee", "leftKnee", "rightShoulder", "leftShoulder")
 
 # --------------------------------------------------------------------------
 # Head stabiliser [spec 6.3]: torque HEAD_TORQUE_GAIN * (head.angle + offset)

@@ -1,0 +1,1488 @@
+// The game's Box2D 2.1a-style world. See qwop_physics.h for what this is and
+// where the algorithm comes from; section numbers [P.n] refer to
+// ../shared/oracle/PROVENANCE.md. Every expression keeps the source's
+// evaluation order: do not "simplify" arithmetic here.
+#include "qwop_physics.h"
+
+#include <cmath>
+
+#include "fdlibm_trig.h"
+
+namespace qwop {
+namespace physics {
+
+using namespace settings;
+
+namespace {
+
+constexpr double kMaxValue = 1.7976931348623157e308;  // JS Number.MAX_VALUE
+constexpr double kMinValue = 5e-324;                  // JS Number.MIN_VALUE
+
+inline double Clamp(double a, double lo, double hi) { return a < lo ? lo : (a > hi ? hi : a); }
+inline double Min(double a, double b) { return a < b ? a : b; }
+inline double Max(double a, double b) { return a > b ? a : b; }
+inline double Abs(double a) { return a > 0.0 ? a : -a; }
+
+// Box vertices and normals as b2PolygonShape.setAsBox builds them [P.1].
+struct Polygon {
+  Vec2 v[4];
+  Vec2 n[4];
+  double radius;
+};
+
+inline Polygon MakePolygon(const Box& b) {
+  Polygon p;
+  p.v[0] = {-b.hx, -b.hy};
+  p.v[1] = {b.hx, -b.hy};
+  p.v[2] = {b.hx, b.hy};
+  p.v[3] = {-b.hx, b.hy};
+  p.n[0] = {0.0, -1.0};
+  p.n[1] = {1.0, 0.0};
+  p.n[2] = {0.0, 1.0};
+  p.n[3] = {-1.0, 0.0};
+  p.radius = kPolygonRadius;
+  return p;
+}
+
+// Pattern A: pos + (R * v), the rotated vector summed first.
+inline Vec2 MulX(const Transform& xf, const Vec2& v) {
+  return {xf.position.x + (xf.R.col1.x * v.x + xf.R.col2.x * v.y),
+          xf.position.y + (xf.R.col1.y * v.x + xf.R.col2.y * v.y)};
+}
+
+// b2PolygonShape.computeAABB [P.1].
+inline AABB ComputeAABB(const Polygon& p, const Transform& xf) {
+  Vec2 v = MulX(xf, p.v[0]);
+  double lx = v.x, ly = v.y, ux = v.x, uy = v.y;
+  for (int i = 1; i < 4; ++i) {
+    v = MulX(xf, p.v[i]);
+    lx = lx < v.x ? lx : v.x;
+    ly = ly < v.y ? ly : v.y;
+    ux = ux > v.x ? ux : v.x;
+    uy = uy > v.y ? uy : v.y;
+  }
+  return {{lx - p.radius, ly - p.radius}, {ux + p.radius, uy + p.radius}};
+}
+
+inline bool Contains(const AABB& a, const AABB& b) {
+  return a.lower.x <= b.lower.x && a.lower.y <= b.lower.y && b.upper.x <= a.upper.x &&
+         b.upper.y <= a.upper.y;
+}
+
+inline bool TestOverlap(const AABB& a, const AABB& b) {
+  const double d1x = b.lower.x - a.upper.x, d1y = b.lower.y - a.upper.y;
+  const double d2x = a.lower.x - b.upper.x, d2y = a.lower.y - b.upper.y;
+  if (d1x > 0.0 || d1y > 0.0) return false;
+  if (d2x > 0.0 || d2y > 0.0) return false;
+  return true;
+}
+
+// B2AABB.combine with Math.min / Math.max.
+inline AABB Combine(const AABB& a, const AABB& b) {
+  return {{std::fmin(a.lower.x, b.lower.x), std::fmin(a.lower.y, b.lower.y)},
+          {std::fmax(a.upper.x, b.upper.x), std::fmax(a.upper.y, b.upper.y)}};
+}
+
+// ---------------------------------------------------------------- narrow phase [P.4]
+
+struct ClipVertex {
+  Vec2 v;
+  uint32_t key;  // referenceEdge | incidentEdge << 8 | incidentVertex << 16 | flip << 24
+};
+
+inline uint32_t MakeKey(int reference_edge, int incident_edge, int incident_vertex) {
+  return static_cast<uint32_t>(reference_edge) | static_cast<uint32_t>(incident_edge) << 8 |
+         static_cast<uint32_t>(incident_vertex) << 16;
+}
+
+double EdgeSeparation(const Polygon& p1, const Transform& xf1, int edge1, const Polygon& p2,
+                      const Transform& xf2) {
+  const Vec2& n = p1.n[edge1];
+  const double nwx = xf1.R.col1.x * n.x + xf1.R.col2.x * n.y;
+  const double nwy = xf1.R.col1.y * n.x + xf1.R.col2.y * n.y;
+  const double n1x = xf2.R.col1.x * nwx + xf2.R.col1.y * nwy;
+  const double n1y = xf2.R.col2.x * nwx + xf2.R.col2.y * nwy;
+  int index = 0;
+  double min_dot = kMaxValue;
+  for (int i = 0; i < 4; ++i) {
+    const double dot = p2.v[i].x * n1x + p2.v[i].y * n1y;
+    if (dot < min_dot) {
+      min_dot = dot;
+      index = i;
+    }
+  }
+  const Vec2 v1 = MulX(xf1, p1.v[edge1]);
+  Vec2 v2 = MulX(xf2, p2.v[index]);
+  v2.x -= v1.x;
+  v2.y -= v1.y;
+  return v2.x * nwx + v2.y * nwy;
+}
+
+double FindMaxSeparation(int* edge_index, const Polygon& p1, const Transform& xf1, const Polygon& p2,
+                         const Transform& xf2) {
+  // Centroids are (0, 0); the expressions are kept as written.
+  double dx = xf2.position.x + (xf2.R.col1.x * 0.0 + xf2.R.col2.x * 0.0);
+  double dy = xf2.position.y + (xf2.R.col1.y * 0.0 + xf2.R.col2.y * 0.0);
+  dx -= xf1.position.x + (xf1.R.col1.x * 0.0 + xf1.R.col2.x * 0.0);
+  dy -= xf1.position.y + (xf1.R.col1.y * 0.0 + xf1.R.col2.y * 0.0);
+  const double lx = dx * xf1.R.col1.x + dy * xf1.R.col1.y;
+  const double ly = dx * xf1.R.col2.x + dy * xf1.R.col2.y;
+  int edge = 0;
+  double max_dot = -kMaxValue;
+  for (int i = 0; i < 4; ++i) {
+    const double dot = p1.n[i].x * lx + p1.n[i].y * ly;
+    if (dot > max_dot) {
+      max_dot = dot;
+      edge = i;
+    }
+  }
+  double s = EdgeSeparation(p1, xf1, edge, p2, xf2);
+  const int prev_edge = edge - 1 >= 0 ? edge - 1 : 3;
+  const double s_prev = EdgeSeparation(p1, xf1, prev_edge, p2, xf2);
+  const int next_edge = edge + 1 < 4 ? edge + 1 : 0;
+  const double s_next = EdgeSeparation(p1, xf1, next_edge, p2, xf2);
+  int best_edge, increment;
+  double best;
+  if (s_prev > s && s_prev > s_next) {
+    increment = -1;
+    best_edge = prev_edge;
+    best = s_prev;
+  } else if (s_next > s) {
+    increment = 1;
+    best_edge = next_edge;
+    best = s_next;
+  } else {
+    *edge_index = edge;
+    return s;
+  }
+  for (;;) {
+    if (increment == -1) edge = best_edge - 1 >= 0 ? best_edge - 1 : 3;
+    else edge = best_edge + 1 < 4 ? best_edge + 1 : 0;
+    s = EdgeSeparation(p1, xf1, edge, p2, xf2);
+    if (s > best) {
+      best_edge = edge;
+      best = s;
+    } else {
+      break;
+    }
+  }
+  *edge_index = best_edge;
+  return best;
+}
+
+void FindIncidentEdge(ClipVertex c[2], const Polygon& p1, const Transform& xf1, int edge1,
+                      const Polygon& p2, const Transform& xf2) {
+  const Vec2& n = p1.n[edge1];
+  double nx = xf1.R.col1.x * n.x + xf1.R.col2.x * n.y;
+  double ny = xf1.R.col1.y * n.x + xf1.R.col2.y * n.y;
+  const double tx = xf2.R.col1.x * nx + xf2.R.col1.y * ny;
+  ny = xf2.R.col2.x * nx + xf2.R.col2.y * ny;
+  nx = tx;
+  int index = 0;
+  double min_dot = kMaxValue;
+  for (int i = 0; i < 4; ++i) {
+    const double dot = nx * p2.n[i].x + ny * p2.n[i].y;
+    if (dot < min_dot) {
+      min_dot = dot;
+      index = i;
+    }
+  }
+  const int i1 = index;
+  const int i2 = i1 + 1 < 4 ? i1 + 1 : 0;
+  c[0].v = MulX(xf2, p2.v[i1]);
+  c[0].key = MakeKey(edge1, i1, 0);
+  c[1].v = MulX(xf2, p2.v[i2]);
+  c[1].key = MakeKey(edge1, i2, 1);
+}
+
+int ClipSegmentToLine(ClipVertex out[2], const ClipVertex in[2], Vec2 normal, double offset) {
+  int num = 0;
+  const Vec2 v0 = in[0].v, v1 = in[1].v;
+  const double d0 = normal.x * v0.x + normal.y * v0.y - offset;
+  const double d1 = normal.x * v1.x + normal.y * v1.y - offset;
+  if (d0 <= 0.0) out[num++] = in[0];
+  if (d1 <= 0.0) out[num++] = in[1];
+  if (d0 * d1 < 0.0) {
+    const double interp = d0 / (d0 - d1);
+    out[num].v.x = v0.x + interp * (v1.x - v0.x);
+    out[num].v.y = v0.y + interp * (v1.y - v0.y);
+    // The game copies this id by reference; PROVENANCE 4 shows that never
+    // changes a result, so it is copied by value here.
+    out[num].key = d0 > 0.0 ? in[0].key : in[1].key;
+    ++num;
+  }
+  return num;
+}
+
+// b2Collision.collidePolygons [P.4].
+void CollidePolygons(Manifold* m, const Polygon& pa, const Transform& xfa, const Polygon& pb,
+                     const Transform& xfb) {
+  m->point_count = 0;
+  const double total_radius = pa.radius + pb.radius;
+  int edge_a = 0;
+  const double sep_a = FindMaxSeparation(&edge_a, pa, xfa, pb, xfb);
+  if (sep_a > total_radius) return;
+  int edge_b = 0;
+  const double sep_b = FindMaxSeparation(&edge_b, pb, xfb, pa, xfa);
+  if (sep_b > total_radius) return;
+
+  const Polygon *p1, *p2;
+  const Transform *xf1, *xf2;
+  int edge1;
+  uint32_t flip;
+  if (sep_b > 0.98 * sep_a + 0.001) {
+    p1 = &pb, p2 = &pa, xf1 = &xfb, xf2 = &xfa, edge1 = edge_b;
+    m->type = kFaceB;
+    flip = 1;
+  } else {
+    p1 = &pa, p2 = &pb, xf1 = &xfa, xf2 = &xfb, edge1 = edge_a;
+    m->type = kFaceA;
+    flip = 0;
+  }
+  ClipVertex incident[2];
+  FindIncidentEdge(incident, *p1, *xf1, edge1, *p2, *xf2);
+
+  const Vec2 lv11 = p1->v[edge1];
+  const Vec2 lv12 = edge1 + 1 < 4 ? p1->v[edge1 + 1] : p1->v[0];
+  Vec2 local_tangent{lv12.x - lv11.x, lv12.y - lv11.y};
+  {  // B2Vec2.normalize
+    const double len = std::sqrt(local_tangent.x * local_tangent.x + local_tangent.y * local_tangent.y);
+    if (!(len < kMinValue)) {
+      const double inv = 1.0 / len;
+      local_tangent.x *= inv;
+      local_tangent.y *= inv;
+    }
+  }
+  const Vec2 local_normal{local_tangent.y, -local_tangent.x};
+  const Vec2 plane_point{0.5 * (lv11.x + lv12.x), 0.5 * (lv11.y + lv12.y)};
+  const Mat22& R = xf1->R;
+  const Vec2 tangent{R.col1.x * local_tangent.x + R.col2.x * local_tangent.y,
+                     R.col1.y * local_tangent.x + R.col2.y * local_tangent.y};
+  const Vec2 tangent2{-tangent.x, -tangent.y};
+  const Vec2 normal{tangent.y, -tangent.x};
+  const Vec2 v11 = MulX(*xf1, lv11);
+  const Vec2 v12 = MulX(*xf1, lv12);
+  const double front = normal.x * v11.x + normal.y * v11.y;
+  const double side1 = -tangent.x * v11.x - tangent.y * v11.y + total_radius;
+  const double side2 = tangent.x * v12.x + tangent.y * v12.y + total_radius;
+
+  ClipVertex clip1[2], clip2[2];
+  if (ClipSegmentToLine(clip1, incident, tangent2, side1) < 2) return;
+  if (ClipSegmentToLine(clip2, clip1, tangent, side2) < 2) return;
+
+  m->local_plane_normal = local_normal;
+  m->local_point = plane_point;
+  int count = 0;
+  for (int i = 0; i < 2; ++i) {
+    const ClipVertex& cv = clip2[i];
+    const double separation = normal.x * cv.v.x + normal.y * cv.v.y - front;
+    if (separation <= total_radius) {
+      ManifoldPoint& cp = m->points[count];
+      const double tx = cv.v.x - xf2->position.x;
+      const double ty = cv.v.y - xf2->position.y;
+      cp.local_point.x = tx * xf2->R.col1.x + ty * xf2->R.col1.y;
+      cp.local_point.y = tx * xf2->R.col2.x + ty * xf2->R.col2.y;
+      cp.key = (cv.key & 0x00FFFFFFu) | flip << 24;
+      ++count;
+    }
+  }
+  m->point_count = count;
+}
+
+// B2WorldManifold.initialize, the one place with pattern B: (pos + a) + b.
+void InitWorldManifold(WorldManifold* wm, const Manifold& m, const Transform& xfa, double ra,
+                       const Transform& xfb, double rb) {
+  if (m.point_count == 0) return;
+  if (m.type == kFaceA) {
+    const Mat22& Ra = xfa.R;
+    const Vec2& lpn = m.local_plane_normal;
+    const double nx = Ra.col1.x * lpn.x + Ra.col2.x * lpn.y;
+    const double ny = Ra.col1.y * lpn.x + Ra.col2.y * lpn.y;
+    const double px = xfa.position.x + Ra.col1.x * m.local_point.x + Ra.col2.x * m.local_point.y;
+    const double py = xfa.position.y + Ra.col1.y * m.local_point.x + Ra.col2.y * m.local_point.y;
+    wm->normal = {nx, ny};
+    const Mat22& Rb = xfb.R;
+    for (int i = 0; i < m.point_count; ++i) {
+      const Vec2& lp = m.points[i].local_point;
+      const double cx = xfb.position.x + Rb.col1.x * lp.x + Rb.col2.x * lp.y;
+      const double cy = xfb.position.y + Rb.col1.y * lp.x + Rb.col2.y * lp.y;
+      wm->points[i].x = cx + 0.5 * (ra - (cx - px) * nx - (cy - py) * ny - rb) * nx;
+      wm->points[i].y = cy + 0.5 * (ra - (cx - px) * nx - (cy - py) * ny - rb) * ny;
+    }
+  } else if (m.type == kFaceB) {
+    const Mat22& Rb = xfb.R;
+    const Vec2& lpn = m.local_plane_normal;
+    const double nx = Rb.col1.x * lpn.x + Rb.col2.x * lpn.y;
+    const double ny = Rb.col1.y * lpn.x + Rb.col2.y * lpn.y;
+    const double px = xfb.position.x + Rb.col1.x * m.local_point.x + Rb.col2.x * m.local_point.y;
+    const double py = xfb.position.y + Rb.col1.y * m.local_point.x + Rb.col2.y * m.local_point.y;
+    wm->normal = {-nx, -ny};
+    const Mat22& Ra = xfa.R;
+    for (int i = 0; i < m.point_count; ++i) {
+      const Vec2& lp = m.points[i].local_point;
+      const double cx = xfa.position.x + Ra.col1.x * lp.x + Ra.col2.x * lp.y;
+      const double cy = xfa.position.y + Ra.col1.y * lp.x + Ra.col2.y * lp.y;
+      wm->points[i].x = cx + 0.5 * (rb - (cx - px) * nx - (cy - py) * ny - ra) * nx;
+      wm->points[i].y = cy + 0.5 * (rb - (cx - px) * nx - (cy - py) * ny - ra) * ny;
+    }
+  }
+}
+
+// B2Mat22.getInverse.
+inline Mat22 Inverse(const Mat22& K) {
+  const double a = K.col1.x, b = K.col2.x, c = K.col1.y, d = K.col2.y;
+  double det = a * d - b * c;
+  if (det != 0.0) det = 1.0 / det;
+  Mat22 out;
+  out.col1.x = det * d;
+  out.col2.x = -det * b;
+  out.col1.y = -det * c;
+  out.col2.y = det * a;
+  return out;
+}
+
+// B2Mat22.solve.
+inline Vec2 Solve22(const Mat22& K, double bx, double by) {
+  const double a11 = K.col1.x, a12 = K.col2.x, a21 = K.col1.y, a22 = K.col2.y;
+  double det = a11 * a22 - a12 * a21;
+  if (det != 0.0) det = 1.0 / det;
+  return {det * (a22 * bx - a12 * by), det * (a11 * by - a21 * bx)};
+}
+
+// b2PolygonShape.computeMass for a box (the fan from the origin) [P.1].
+void BoxMass(const Box& box, double* mass, double* inertia) {
+  const Polygon p = MakePolygon(box);
+  const double k_inv3 = 1.0 / 3.0;
+  double area = 0.0, I = 0.0;
+  const double p1x = 0.0, p1y = 0.0;
+  for (int i = 0; i < 4; ++i) {
+    const Vec2& p2 = p.v[i];
+    const Vec2& p3 = i + 1 < 4 ? p.v[i + 1] : p.v[0];
+    const double e1x = p2.x - p1x, e1y = p2.y - p1y;
+    const double e2x = p3.x - p1x, e2y = p3.y - p1y;
+    const double D = e1x * e2y - e1y * e2x;
+    area += 0.5 * D;
+    const double intx2 = k_inv3 * (0.25 * (e1x * e1x + e2x * e1x + e2x * e2x) + (p1x * e1x + p1x * e2x)) +
+                         0.5 * p1x * p1x;
+    const double inty2 = k_inv3 * (0.25 * (e1y * e1y + e2y * e1y + e2y * e2y) + (p1y * e1y + p1y * e2y)) +
+                         0.5 * p1y * p1y;
+    I += D * (intx2 + inty2);
+  }
+  *mass = box.density * area;
+  *inertia = box.density * I;
+}
+
+}  // namespace
+
+void Mat22::Set(double angle) {
+  const double c = fdlibm::cos(angle);
+  const double s = fdlibm::sin(angle);
+  col1.x = c;
+  col2.x = -s;
+  col1.y = s;
+  col2.y = c;
+}
+
+// ---------------------------------------------------------------- world and bodies [P.1]
+
+void World::Init(Vec2 gravity, BeginContactFn begin_contact, void* user) {
+  *this = World();
+  gravity_ = gravity;
+  begin_contact_ = begin_contact;
+  user_ = user;
+  CreateBody(kStaticBody, {0.0, 0.0}, 0.0);  // the ground body
+}
+
+int World::CreateBody(int type, Vec2 position, double angle) {
+  const int id = body_count++;
+  Body& b = bodies[id];
+  b = Body();
+  b.type = type;
+  b.flags = kAllowSleepFlag | kAwakeFlag | kActiveFlag;  // b2BodyDef defaults
+  b.xf.position = position;
+  b.xf.R.Set(angle);
+  b.R0 = b.xf.R;
+  b.a0 = b.a = angle;
+  // c = R * localCenter + position, with localCenter (0, 0).
+  b.c.x = (b.xf.R.col1.x * 0.0 + b.xf.R.col2.x * 0.0);
+  b.c.y = (b.xf.R.col1.y * 0.0 + b.xf.R.col2.y * 0.0);
+  b.c.x += position.x;
+  b.c.y += position.y;
+  b.c0 = b.c;
+  if (type == kDynamicBody) b.mass = b.inv_mass = 1.0;
+  b.next = body_list_;
+  if (body_list_ >= 0) bodies[body_list_].prev = id;
+  body_list_ = id;
+  return id;
+}
+
+void World::CreateFixture(int body, const Box& box, int tag) {
+  Body& b = bodies[body];
+  b.has_fixture = true;
+  b.box = box;
+  b.tag = tag;
+  b.aabb = ComputeAABB(MakePolygon(box), b.xf);
+  b.proxy = CreateProxy(b.aabb, body);
+  if (box.density > 0.0 && b.type == kDynamicBody) {  // resetMassData
+    double mass, I;
+    BoxMass(box, &mass, &I);
+    b.mass = mass;
+    b.inv_mass = 1.0 / mass;
+    // The centre is (0, 0): I -= mass * 0; inertiaScale 1.
+    b.I = I - mass * (0.0 * 0.0 + 0.0 * 0.0);
+    b.inv_I = 1.0 / b.I;
+  } else if (b.type != kDynamicBody) {
+    b.mass = b.inv_mass = b.I = b.inv_I = 0.0;
+  }
+  new_fixture_ = true;
+}
+
+int World::CreateJoint(int body_a, int body_b, Vec2 local_anchor_a, Vec2 local_anchor_b,
+                       double reference_angle, bool enable_limit, double lower, double upper,
+                       bool enable_motor, double max_motor_torque, double motor_speed) {
+  const int id = joint_count++;
+  RevoluteJoint& j = joints[id];
+  j = RevoluteJoint();
+  j.body_a = body_a;
+  j.body_b = body_b;
+  j.local_anchor1 = local_anchor_a;
+  j.local_anchor2 = local_anchor_b;
+  j.reference_angle = reference_angle;
+  j.enable_limit = enable_limit;
+  j.lower = lower;
+  j.upper = upper;
+  j.enable_motor = enable_motor;
+  j.max_motor_torque = max_motor_torque;
+  j.motor_speed = motor_speed;
+  j.next = joint_list_;
+  if (joint_list_ >= 0) joints[joint_list_].prev = id;
+  joint_list_ = id;
+  // edge A lives in body A's list (other = B), edge B in body B's.
+  for (int side = 0; side < 2; ++side) {
+    Body& owner = bodies[side == 0 ? body_a : body_b];
+    const int edge = 2 * id + side;
+    j.edge_prev[side] = -1;
+    j.edge_next[side] = owner.joint_list;
+    if (owner.joint_list >= 0) joints[owner.joint_list / 2].edge_prev[owner.joint_list % 2] = edge;
+    owner.joint_list = edge;
+  }
+  // collideConnected is false: contacts between the two get re-filtered.
+  for (int e = bodies[body_b].contact_list; e >= 0;) {
+    const Contact& c = contacts[e / 2];
+    const int other = e % 2 == 0 ? c.body_b : c.body_a;
+    if (other == body_a) contacts[e / 2].flags |= kContactFilterFlag;
+    e = c.edge_next[e % 2];
+  }
+  return id;
+}
+
+void World::SetPositionAndAngle(int body, Vec2 position, double angle) {
+  if (locked_) return;
+  Body& b = bodies[body];
+  b.xf.R.Set(angle);
+  b.xf.position = position;
+  b.c.x = (b.xf.R.col1.x * 0.0 + b.xf.R.col2.x * 0.0);
+  b.c.y = (b.xf.R.col1.y * 0.0 + b.xf.R.col2.y * 0.0);
+  b.c.x += b.xf.position.x;
+  b.c.y += b.xf.position.y;
+  b.c0 = b.c;
+  b.a0 = b.a = angle;
+  b.R0 = b.xf.R;
+  if (b.has_fixture) SynchronizeFixture(body, b.xf, b.xf);
+  FindNewContacts();
+}
+
+void World::SetAwake(int body, bool flag) {
+  Body& b = bodies[body];
+  if (flag) {
+    b.flags |= kAwakeFlag;
+    b.sleep_time = 0.0;
+  } else {
+    b.flags &= ~kAwakeFlag;
+    b.sleep_time = 0.0;
+    b.v = {0.0, 0.0};
+    b.w = 0.0;
+    b.force = {0.0, 0.0};
+    b.torque = 0.0;
+  }
+}
+
+void World::ApplyTorque(int body, double torque) {
+  Body& b = bodies[body];
+  if (b.type != kDynamicBody) return;
+  if (!b.awake()) SetAwake(body, true);
+  b.torque += torque;
+}
+
+void World::SynchronizeTransform(Body& b) {
+  b.xf.R.Set(b.a);
+  // position = c - R * localCenter with localCenter (0, 0): c - (+-0) is c.
+  b.xf.position = b.c;
+}
+
+void World::SynchronizeFixture(int body, const Transform& xf1, const Transform& xf2) {
+  Body& b = bodies[body];
+  if (b.proxy < 0) return;
+  const Polygon p = MakePolygon(b.box);
+  b.aabb = Combine(ComputeAABB(p, xf1), ComputeAABB(p, xf2));
+  const Vec2 d{xf2.position.x - xf1.position.x, xf2.position.y - xf1.position.y};
+  MoveProxy(b.proxy, b.aabb, d);
+}
+
+void World::SynchronizeFixtures(int body) {
+  Body& b = bodies[body];
+  Transform xf1;
+  xf1.R = b.R0;  // = R.set(a0): the same bits, computed when a0 was set
+  xf1.position = b.c0;
+  SynchronizeFixture(body, xf1, b.xf);
+}
+
+int World::touching_count() const {
+  int n = 0;
+  for (int c = contact_list_; c >= 0; c = contacts[c].next) n += contacts[c].touching();
+  return n;
+}
+
+// ---------------------------------------------------------------- broadphase [P.1]
+
+int World::AllocateNode() {
+  int id;
+  if (free_node_ >= 0) {
+    id = free_node_;
+    free_node_ = nodes_[id].parent;
+  } else {
+    id = next_node_id_++;
+  }
+  nodes_[id].parent = nodes_[id].child1 = nodes_[id].child2 = -1;
+  nodes_[id].body = -1;
+  return id;
+}
+
+void World::FreeNode(int id) {
+  nodes_[id].parent = free_node_;
+  free_node_ = id;
+}
+
+void World::InsertLeaf(int leaf) {
+  if (root_ < 0) {
+    root_ = leaf;
+    nodes_[leaf].parent = -1;
+    return;
+  }
+  const AABB& la = nodes_[leaf].aabb;
+  const double cx = (la.lower.x + la.upper.x) / 2, cy = (la.lower.y + la.upper.y) / 2;
+  int sibling = root_;
+  while (!nodes_[sibling].leaf()) {
+    const AABB& a1 = nodes_[nodes_[sibling].child1].aabb;
+    const AABB& a2 = nodes_[nodes_[sibling].child2].aabb;
+    const double norm1 = std::fabs((a1.lower.x + a1.upper.x) / 2 - cx) + std::fabs((a1.lower.y + a1.upper.y) / 2 - cy);
+    const double norm2 = std::fabs((a2.lower.x + a2.upper.x) / 2 - cx) + std::fabs((a2.lower.y + a2.upper.y) / 2 - cy);
+    sibling = norm1 < norm2 ? nodes_[sibling].child1 : nodes_[sibling].child2;
+  }
+  int node1 = nodes_[sibling].parent;
+  int node2 = AllocateNode();
+  nodes_[node2].parent = node1;
+  nodes_[node2].aabb = Combine(nodes_[leaf].aabb, nodes_[sibling].aabb);
+  nodes_[node2].child1 = sibling;
+  nodes_[node2].child2 = leaf;
+  if (node1 >= 0) {
+    if (nodes_[node1].child1 == sibling) nodes_[node1].child1 = node2;
+    else nodes_[node1].child2 = node2;
+    nodes_[sibling].parent = node2;
+    nodes_[leaf].parent = node2;
+    do {
+      if (Contains(nodes_[node1].aabb, nodes_[node2].aabb)) break;
+      nodes_[node1].aabb = Combine(nodes_[nodes_[node1].child1].aabb, nodes_[nodes_[node1].child2].aabb);
+      node2 = node1;
+      node1 = nodes_[node1].parent;
+    } while (node1 >= 0);
+  } else {
+    nodes_[sibling].parent = node2;
+    nodes_[leaf].parent = node2;
+    root_ = node2;
+  }
+}
+
+void World::RemoveLeaf(int leaf) {
+  if (leaf == root_) {
+    root_ = -1;
+    return;
+  }
+  const int node2 = nodes_[leaf].parent;
+  int node1 = nodes_[node2].parent;
+  const int sibling = nodes_[node2].child1 == leaf ? nodes_[node2].child2 : nodes_[node2].child1;
+  if (node1 >= 0) {
+    if (nodes_[node1].child1 == node2) nodes_[node1].child1 = sibling;
+    else nodes_[node1].child2 = sibling;
+    nodes_[sibling].parent = node1;
+    FreeNode(node2);
+    while (node1 >= 0) {
+      const AABB old = nodes_[node1].aabb;
+      nodes_[node1].aabb = Combine(nodes_[nodes_[node1].child1].aabb, nodes_[nodes_[node1].child2].aabb);
+      if (Contains(old, nodes_[node1].aabb)) break;
+      node1 = nodes_[node1].parent;
+    }
+  } else {
+    root_ = sibling;
+    nodes_[sibling].parent = -1;
+    FreeNode(node2);
+  }
+}
+
+int World::CreateProxy(const AABB& aabb, int body) {
+  const int id = AllocateNode();
+  TreeNode& n = nodes_[id];
+  n.aabb = {{aabb.lower.x - kAabbExtension, aabb.lower.y - kAabbExtension},
+            {aabb.upper.x + kAabbExtension, aabb.upper.y + kAabbExtension}};
+  n.body = body;
+  InsertLeaf(id);
+  BufferMove(id);
+  return id;
+}
+
+void World::MoveProxy(int proxy, const AABB& aabb, Vec2 d) {
+  if (Contains(nodes_[proxy].aabb, aabb)) return;
+  RemoveLeaf(proxy);
+  const double ex = kAabbExtension + kAabbMultiplier * (d.x > 0 ? d.x : -d.x);
+  const double ey = kAabbExtension + kAabbMultiplier * (d.y > 0 ? d.y : -d.y);
+  nodes_[proxy].aabb = {{aabb.lower.x - ex, aabb.lower.y - ey}, {aabb.upper.x + ex, aabb.upper.y + ey}};
+  InsertLeaf(proxy);
+  BufferMove(proxy);
+}
+
+void World::BufferMove(int proxy) {
+  if (move_count_ < kMaxMoves) move_buffer_[move_count_++] = proxy;
+}
+
+void World::UpdatePairs() {
+  int pair_count = 0;
+  int stack[kMaxNodes];
+  for (int m = 0; m < move_count_; ++m) {
+    const int query = move_buffer_[m];
+    const AABB fat = nodes_[query].aabb;
+    if (root_ < 0) continue;
+    int count = 0;
+    stack[count++] = root_;
+    while (count > 0) {
+      const int node = stack[--count];
+      if (!TestOverlap(nodes_[node].aabb, fat)) continue;
+      if (nodes_[node].leaf()) {
+        if (node == query || pair_count >= kMaxPairs) continue;
+        pair_a_[pair_count] = node < query ? node : query;
+        pair_b_[pair_count] = node < query ? query : node;
+        ++pair_count;
+      } else {
+        stack[count++] = nodes_[node].child1;
+        stack[count++] = nodes_[node].child2;
+      }
+    }
+  }
+  move_count_ = 0;
+  for (int i = 0; i < pair_count;) {
+    const int a = pair_a_[i], b = pair_b_[i];
+    AddPair(nodes_[a].body, nodes_[b].body);
+    ++i;
+    while (i < pair_count && pair_a_[i] == a && pair_b_[i] == b) ++i;
+  }
+}
+
+// ---------------------------------------------------------------- contact manager [P.1]
+
+bool World::ShouldCollide(int body_b, int body_a) const {
+  const Body& b = bodies[body_b];
+  if (b.type != kDynamicBody && bodies[body_a].type != kDynamicBody) return false;
+  for (int e = b.joint_list; e >= 0;) {
+    const RevoluteJoint& j = joints[e / 2];
+    const int other = e % 2 == 0 ? j.body_b : j.body_a;
+    if (other == body_a && !j.collide_connected) return false;
+    e = j.edge_next[e % 2];
+  }
+  return true;
+}
+
+void World::AddPair(int body_a, int body_b) {
+  if (body_a == body_b) return;
+  Body& A = bodies[body_a];
+  Body& B = bodies[body_b];
+  for (int e = B.contact_list; e >= 0;) {
+    const Contact& c = contacts[e / 2];
+    const int other = e % 2 == 0 ? c.body_b : c.body_a;
+    if (other == body_a) return;  // one fixture per body: same pair
+    e = c.edge_next[e % 2];
+  }
+  if (!ShouldCollide(body_b, body_a)) return;
+  if ((A.box.mask & B.box.category) == 0 || (A.box.category & B.box.mask) == 0) return;
+
+  int id;
+  if (contact_pool_ >= 0) {
+    id = contact_pool_;
+    contact_pool_ = contacts[id].pool_next;
+  } else {
+    if (contacts_used_ >= kMaxContacts) return;  // cannot happen in QWOP's world
+    id = contacts_used_++;
+  }
+  Contact& c = contacts[id];
+  c.flags = kContactEnabledFlag;
+  c.body_a = body_a;
+  c.body_b = body_b;
+  c.manifold().point_count = 0;
+  c.prev = -1;
+  c.next = contact_list_;
+  if (contact_list_ >= 0) contacts[contact_list_].prev = id;
+  contact_list_ = id;
+  for (int side = 0; side < 2; ++side) {
+    Body& owner = side == 0 ? A : B;
+    const int edge = 2 * id + side;
+    c.edge_prev[side] = -1;
+    c.edge_next[side] = owner.contact_list;
+    if (owner.contact_list >= 0) contacts[owner.contact_list / 2].edge_prev[owner.contact_list % 2] = edge;
+    owner.contact_list = edge;
+  }
+}
+
+void World::DestroyContact(int id) {
+  Contact& c = contacts[id];
+  // (endContact: the game's is empty)
+  if (c.prev >= 0) contacts[c.prev].next = c.next;
+  if (c.next >= 0) contacts[c.next].prev = c.prev;
+  if (id == contact_list_) contact_list_ = c.next;
+  for (int side = 0; side < 2; ++side) {
+    Body& owner = bodies[side == 0 ? c.body_a : c.body_b];
+    const int edge = 2 * id + side;
+    const int p = c.edge_prev[side], n = c.edge_next[side];
+    if (p >= 0) contacts[p / 2].edge_next[p % 2] = n;
+    if (n >= 0) contacts[n / 2].edge_prev[n % 2] = p;
+    if (owner.contact_list == edge) owner.contact_list = n;
+  }
+  if (c.manifold().point_count > 0) {
+    SetAwake(c.body_a, true);
+    SetAwake(c.body_b, true);
+  }
+  c.flags = 0;
+  c.pool_next = contact_pool_;
+  contact_pool_ = id;
+}
+
+void World::Collide() {
+  for (int id = contact_list_; id >= 0;) {
+    Contact& c = contacts[id];
+    const int next = c.next;
+    if (!bodies[c.body_a].awake() && !bodies[c.body_b].awake()) {
+      id = next;
+      continue;
+    }
+    if (c.flags & kContactFilterFlag) {
+      const Body& A = bodies[c.body_a];
+      const Body& B = bodies[c.body_b];
+      if (!ShouldCollide(c.body_b, c.body_a) || (A.box.mask & B.box.category) == 0 ||
+          (A.box.category & B.box.mask) == 0) {
+        DestroyContact(id);
+        id = next;
+        continue;
+      }
+      c.flags &= ~kContactFilterFlag;
+    }
+    if (!TestOverlap(nodes_[bodies[c.body_a].proxy].aabb, nodes_[bodies[c.body_b].proxy].aabb)) {
+      DestroyContact(id);
+      id = next;
+      continue;
+    }
+    UpdateContact(id);
+    id = next;
+  }
+}
+
+void World::Evaluate(int id) {
+  Contact& c = contacts[id];
+  const Body& A = bodies[c.body_a];
+  const Body& B = bodies[c.body_b];
+  CollidePolygons(&c.manifold(), MakePolygon(A.box), A.xf, MakePolygon(B.box), B.xf);
+}
+
+void World::UpdateContact(int id) {
+  Contact& c = contacts[id];
+  c.current ^= 1;  // swap m_manifold and m_oldManifold
+  c.flags |= kContactEnabledFlag;
+  const bool was_touching = c.touching();
+  bool touching = false;
+  Manifold& m = c.manifold();
+  const Manifold& old = c.manifolds[c.current ^ 1];
+  if (TestOverlap(bodies[c.body_a].aabb, bodies[c.body_b].aabb)) {
+    Evaluate(id);
+    touching = m.point_count > 0;
+    for (int i = 0; i < m.point_count; ++i) {
+      ManifoldPoint& p = m.points[i];
+      p.normal_impulse = 0.0;
+      p.tangent_impulse = 0.0;
+      for (int k = 0; k < old.point_count; ++k) {
+        if (old.points[k].key == p.key) {
+          p.normal_impulse = old.points[k].normal_impulse;
+          p.tangent_impulse = old.points[k].tangent_impulse;
+          break;
+        }
+      }
+    }
+  } else {
+    m.point_count = 0;
+  }
+  if (touching != was_touching) {
+    SetAwake(c.body_a, true);
+    SetAwake(c.body_b, true);
+  }
+  if (touching) c.flags |= kContactTouchingFlag;
+  else c.flags &= ~kContactTouchingFlag;
+  if (!was_touching && touching && begin_contact_) begin_contact_(user_, *this, id);
+}
+
+void World::GetWorldManifold(int id, WorldManifold* out) const {
+  const Contact& c = contacts[id];
+  *out = WorldManifold{};
+  InitWorldManifold(out, c.manifold(), bodies[c.body_a].xf, kPolygonRadius, bodies[c.body_b].xf,
+                    kPolygonRadius);
+}
+
+// ---------------------------------------------------------------- step and islands [P.1, P.2]
+
+void World::Step(double dt, int velocity_iterations, int position_iterations) {
+  if (new_fixture_) {
+    FindNewContacts();
+    new_fixture_ = false;
+  }
+  locked_ = true;
+  TimeStep step;
+  step.dt = dt;
+  step.velocity_iterations = velocity_iterations;
+  step.position_iterations = position_iterations;
+  step.inv_dt = dt > 0.0 ? 1.0 / dt : 0.0;
+  step.dt_ratio = inv_dt0_ * dt;
+  step.warm_starting = true;
+  Collide();
+  if (step.dt > 0.0) Solve(step);
+  // (continuous physics is off in the game: no TOI)
+  if (step.dt > 0.0) inv_dt0_ = step.inv_dt;
+  locked_ = false;
+}
+
+void World::Solve(const TimeStep& step) {
+  for (int b = body_list_; b >= 0; b = bodies[b].next) bodies[b].flags &= ~kIslandFlag;
+  for (int c = contact_list_; c >= 0; c = contacts[c].next) contacts[c].flags &= ~kContactIslandFlag;
+  for (int j = joint_list_; j >= 0; j = joints[j].next) joints[j].island = false;
+
+  for (int seed = body_list_; seed >= 0; seed = bodies[seed].next) {
+    Body& s = bodies[seed];
+    if ((s.flags & kIslandFlag) || !s.awake() || !(s.flags & kActiveFlag) || s.type == kStaticBody) continue;
+    island_body_count_ = island_contact_count_ = island_joint_count_ = 0;
+    int stack_count = 0;
+    stack_[stack_count++] = seed;
+    s.flags |= kIslandFlag;
+    while (stack_count > 0) {
+      const int bi = stack_[--stack_count];
+      Body& b = bodies[bi];
+      island_bodies_[island_body_count_++] = bi;
+      if (!b.awake()) SetAwake(bi, true);
+      if (b.type == kStaticBody) continue;
+      for (int e = b.contact_list; e >= 0;) {
+        Contact& c = contacts[e / 2];
+        const int next = c.edge_next[e % 2];
+        if ((c.flags & kContactIslandFlag) || !(c.flags & kContactEnabledFlag) || !c.touching()) {
+          e = next;
+          continue;
+        }
+        island_contacts_[island_contact_count_++] = e / 2;
+        c.flags |= kContactIslandFlag;
+        const int other = e % 2 == 0 ? c.body_b : c.body_a;
+        if (!(bodies[other].flags & kIslandFlag)) {
+          stack_[stack_count++] = other;
+          bodies[other].flags |= kIslandFlag;
+        }
+        e = next;
+      }
+      for (int e = b.joint_list; e >= 0;) {
+        RevoluteJoint& j = joints[e / 2];
+        const int next = j.edge_next[e % 2];
+        const int other = e % 2 == 0 ? j.body_b : j.body_a;
+        if (j.island || !(bodies[other].flags & kActiveFlag)) {
+          e = next;
+          continue;
+        }
+        island_joints_[island_joint_count_++] = e / 2;
+        j.island = true;
+        if (!(bodies[other].flags & kIslandFlag)) {
+          stack_[stack_count++] = other;
+          bodies[other].flags |= kIslandFlag;
+        }
+        e = next;
+      }
+    }
+    SolveIsland(step);
+    for (int i = 0; i < island_body_count_; ++i) {
+      Body& b = bodies[island_bodies_[i]];
+      if (b.type == kStaticBody) b.flags &= ~kIslandFlag;
+    }
+  }
+  for (int b = body_list_; b >= 0; b = bodies[b].next) {
+    const Body& body = bodies[b];
+    if (!body.awake() || !(body.flags & kActiveFlag) || body.type == kStaticBody) continue;
+    SynchronizeFixtures(b);
+  }
+  FindNewContacts();
+}
+
+void World::SolveIsland(const TimeStep& step) {
+  const double dt = step.dt;
+  // 1. integrate velocities (damping factors are exactly 1: no-op)
+  for (int i = 0; i < island_body_count_; ++i) {
+    Body& b = bodies[island_bodies_[i]];
+    if (b.type != kDynamicBody) continue;
+    b.v.x += dt * (gravity_.x + b.inv_mass * b.force.x);
+    b.v.y += dt * (gravity_.y + b.inv_mass * b.force.y);
+    b.w += dt * b.inv_I * b.torque;
+  }
+  // 2-3. contact solver set-up and warm start, then the joints'
+  InitContactSolver(step);
+  WarmStartContacts(step);
+  for (int i = 0; i < island_joint_count_; ++i) InitJoint(joints[island_joints_[i]], step);
+  // 4. velocity iterations: joints first, then contacts
+  for (int it = 0; it < step.velocity_iterations; ++it) {
+    for (int i = 0; i < island_joint_count_; ++i) SolveJointVelocity(joints[island_joints_[i]], step);
+    SolveContactVelocities();
+  }
+  FinalizeContacts();
+  // 6. integrate positions with the translation and rotation clamps
+  for (int i = 0; i < island_body_count_; ++i) {
+    Body& b = bodies[island_bodies_[i]];
+    if (b.type == kStaticBody) continue;
+    const double tx = dt * b.v.x, ty = dt * b.v.y;
+    if ((tx * tx + ty * ty) > kMaxTranslationSquared) {
+      const double len = std::sqrt(b.v.x * b.v.x + b.v.y * b.v.y);
+      if (!(len < kMinValue)) {
+        const double inv = 1.0 / len;
+        b.v.x *= inv;
+        b.v.y *= inv;
+      }
+      b.v.x *= kMaxTranslation * step.inv_dt;
+      b.v.y *= kMaxTranslation * step.inv_dt;
+    }
+    const double rotation = dt * b.w;
+    if (rotation * rotation > kMaxRotationSquared) {
+      b.w = b.w < 0.0 ? -kMaxRotation * step.inv_dt : kMaxRotation * step.inv_dt;
+    }
+    b.c0 = b.c;
+    b.a0 = b.a;
+    b.R0 = b.xf.R;
+    b.c.x += dt * b.v.x;
+    b.c.y += dt * b.v.y;
+    b.a += dt * b.w;
+    SynchronizeTransform(b);
+  }
+  // 7. position iterations: contacts first, then every joint (no short-circuit)
+  for (int it = 0; it < step.position_iterations; ++it) {
+    const bool contacts_ok = SolveContactPositions(kContactBaumgarte);
+    bool joints_ok = true;
+    for (int i = 0; i < island_joint_count_; ++i) {
+      const bool ok = SolveJointPosition(joints[island_joints_[i]]);
+      joints_ok = joints_ok && ok;
+    }
+    if (contacts_ok && joints_ok) break;
+  }
+  // 9. sleep
+  double min_sleep = kMaxValue;
+  const double lin_tol_sq = kLinearSleepTolerance * kLinearSleepTolerance;
+  const double ang_tol_sq = kAngularSleepTolerance * kAngularSleepTolerance;
+  for (int i = 0; i < island_body_count_; ++i) {
+    Body& b = bodies[island_bodies_[i]];
+    if (b.type == kStaticBody) continue;
+    if (!(b.flags & kAllowSleepFlag) || b.w * b.w > ang_tol_sq || (b.v.x * b.v.x + b.v.y * b.v.y) > lin_tol_sq) {
+      b.sleep_time = 0.0;
+      min_sleep = 0.0;
+    } else {
+      b.sleep_time += dt;
+      min_sleep = Min(min_sleep, b.sleep_time);
+    }
+  }
+  if (min_sleep >= kTimeToSleep) {
+    for (int i = 0; i < island_body_count_; ++i) SetAwake(island_bodies_[i], false);
+  }
+}
+
+// ---------------------------------------------------------------- contact solver [P.3]
+
+void World::InitContactSolver(const TimeStep&) {
+  for (int i = 0; i < island_contact_count_; ++i) {
+    Contact& contact = contacts[island_contacts_[i]];
+    const Body& A = bodies[contact.body_a];
+    const Body& B = bodies[contact.body_b];
+    const Manifold& m = contact.manifold();
+    const double friction = std::sqrt(A.box.friction * B.box.friction);
+    const double restitution = A.box.restitution > B.box.restitution ? A.box.restitution : B.box.restitution;
+    const double vax = A.v.x, vay = A.v.y, vbx = B.v.x, vby = B.v.y;
+    const double wa = A.w, wb = B.w;
+    WorldManifold wm{};
+    InitWorldManifold(&wm, m, A.xf, kPolygonRadius, B.xf, kPolygonRadius);
+    const double nx = wm.normal.x, ny = wm.normal.y;
+    ContactConstraint& cc = constraints_[i];
+    cc.body_a = contact.body_a;
+    cc.body_b = contact.body_b;
+    cc.contact = island_contacts_[i];
+    cc.normal = {nx, ny};
+    cc.point_count = m.point_count;
+    cc.friction = friction;
+    cc.restitution = restitution;
+    cc.local_plane_normal = m.local_plane_normal;
+    cc.local_point = m.local_point;
+    cc.radius = kPolygonRadius + kPolygonRadius;
+    cc.type = m.type;
+    for (int k = 0; k < cc.point_count; ++k) {
+      const ManifoldPoint& cp = m.points[k];
+      ContactConstraintPoint& ccp = cc.points[k];
+      ccp.normal_impulse = cp.normal_impulse;
+      ccp.tangent_impulse = cp.tangent_impulse;
+      ccp.local_point = cp.local_point;
+      const double rax = ccp.rA.x = wm.points[k].x - A.c.x;
+      const double ray = ccp.rA.y = wm.points[k].y - A.c.y;
+      const double rbx = ccp.rB.x = wm.points[k].x - B.c.x;
+      const double rby = ccp.rB.y = wm.points[k].y - B.c.y;
+      double rna = rax * ny - ray * nx;
+      double rnb = rbx * ny - rby * nx;
+      rna *= rna;
+      rnb *= rnb;
+      const double k_normal = A.inv_mass + B.inv_mass + A.inv_I * rna + B.inv_I * rnb;
+      ccp.normal_mass = 1.0 / k_normal;
+      double k_equalized = A.mass * A.inv_mass + B.mass * B.inv_mass;
+      k_equalized += A.mass * A.inv_I * rna + B.mass * B.inv_I * rnb;
+      ccp.equalized_mass = 1.0 / k_equalized;
+      const double tx = ny, ty = -nx;
+      double rta = rax * ty - ray * tx;
+      double rtb = rbx * ty - rby * tx;
+      rta *= rta;
+      rtb *= rtb;
+      const double k_tangent = A.inv_mass + B.inv_mass + A.inv_I * rta + B.inv_I * rtb;
+      ccp.tangent_mass = 1.0 / k_tangent;
+      ccp.velocity_bias = 0.0;
+      const double dvx = vbx + (-wb * rby) - vax - (-wa * ray);
+      const double dvy = vby + (wb * rbx) - vay - (wa * rax);
+      const double vrel = cc.normal.x * dvx + cc.normal.y * dvy;
+      if (vrel < -kVelocityThreshold) ccp.velocity_bias += -cc.restitution * vrel;
+    }
+    if (cc.point_count == 2) {
+      const ContactConstraintPoint& p1 = cc.points[0];
+      const ContactConstraintPoint& p2 = cc.points[1];
+      const double ima = A.inv_mass, iia = A.inv_I, imb = B.inv_mass, iib = B.inv_I;
+      const double rn1a = p1.rA.x * ny - p1.rA.y * nx;
+      const double rn1b = p1.rB.x * ny - p1.rB.y * nx;
+      const double rn2a = p2.rA.x * ny - p2.rA.y * nx;
+      const double rn2b = p2.rB.x * ny - p2.rB.y * nx;
+      const double k11 = ima + imb + iia * rn1a * rn1a + iib * rn1b * rn1b;
+      const double k22 = ima + imb + iia * rn2a * rn2a + iib * rn2b * rn2b;
+      const double k12 = ima + imb + iia * rn1a * rn2a + iib * rn1b * rn2b;
+      if (k11 * k11 < 100.0 * (k11 * k22 - k12 * k12)) {
+        cc.K.col1 = {k11, k12};
+        cc.K.col2 = {k12, k22};
+        cc.normal_mass = Inverse(cc.K);
+      } else {
+        cc.point_count = 1;
+      }
+    }
+  }
+}
+
+void World::WarmStartContacts(const TimeStep& step) {
+  for (int i = 0; i < island_contact_count_; ++i) {
+    ContactConstraint& c = constraints_[i];
+    Body& A = bodies[c.body_a];
+    Body& B = bodies[c.body_b];
+    const double nx = c.normal.x, ny = c.normal.y;
+    const double tx = ny, ty = -nx;
+    for (int j = 0; j < c.point_count; ++j) {
+      ContactConstraintPoint& p = c.points[j];
+      p.normal_impulse *= step.dt_ratio;
+      p.tangent_impulse *= step.dt_ratio;
+      const double px = p.normal_impulse * nx + p.tangent_impulse * tx;
+      const double py = p.normal_impulse * ny + p.tangent_impulse * ty;
+      A.w -= A.inv_I * (p.rA.x * py - p.rA.y * px);
+      A.v.x -= A.inv_mass * px;
+      A.v.y -= A.inv_mass * py;
+      B.w += B.inv_I * (p.rB.x * py - p.rB.y * px);
+      B.v.x += B.inv_mass * px;
+      B.v.y += B.inv_mass * py;
+    }
+  }
+}
+
+void World::SolveContactVelocities() {
+  for (int i = 0; i < island_contact_count_; ++i) {
+    ContactConstraint& c = constraints_[i];
+    Body& A = bodies[c.body_a];
+    Body& B = bodies[c.body_b];
+    double wa = A.w, wb = B.w;
+    Vec2& va = A.v;
+    Vec2& vb = B.v;
+    const double ima = A.inv_mass, iia = A.inv_I, imb = B.inv_mass, iib = B.inv_I;
+    const double nx = c.normal.x, ny = c.normal.y;
+    const double tx = ny, ty = -nx;
+    const double friction = c.friction;
+    // friction first
+    for (int j = 0; j < c.point_count; ++j) {
+      ContactConstraintPoint& p = c.points[j];
+      const double dvx = vb.x - wb * p.rB.y - va.x + wa * p.rA.y;
+      const double dvy = vb.y + wb * p.rB.x - va.y - wa * p.rA.x;
+      const double vt = dvx * tx + dvy * ty;
+      double lambda = p.tangent_mass * -vt;
+      const double max_friction = friction * p.normal_impulse;
+      const double new_impulse = Clamp(p.tangent_impulse + lambda, -max_friction, max_friction);
+      lambda = new_impulse - p.tangent_impulse;
+      const double px = lambda * tx, py = lambda * ty;
+      va.x -= ima * px;
+      va.y -= ima * py;
+      wa -= iia * (p.rA.x * py - p.rA.y * px);
+      vb.x += imb * px;
+      vb.y += imb * py;
+      wb += iib * (p.rB.x * py - p.rB.y * px);
+      p.tangent_impulse = new_impulse;
+    }
+    if (c.point_count == 1) {
+      ContactConstraintPoint& p = c.points[0];
+      const double dvx = vb.x + (-wb * p.rB.y) - va.x - (-wa * p.rA.y);
+      const double dvy = vb.y + (wb * p.rB.x) - va.y - (wa * p.rA.x);
+      const double vn = dvx * nx + dvy * ny;
+      double lambda = -p.normal_mass * (vn - p.velocity_bias);
+      double new_impulse = p.normal_impulse + lambda;
+      new_impulse = new_impulse > 0 ? new_impulse : 0.0;
+      lambda = new_impulse - p.normal_impulse;
+      const double px = lambda * nx, py = lambda * ny;
+      va.x -= ima * px;
+      va.y -= ima * py;
+      wa -= iia * (p.rA.x * py - p.rA.y * px);
+      vb.x += imb * px;
+      vb.y += imb * py;
+      wb += iib * (p.rB.x * py - p.rB.y * px);
+      p.normal_impulse = new_impulse;
+    } else if (c.point_count == 2) {
+      ContactConstraintPoint& p1 = c.points[0];
+      ContactConstraintPoint& p2 = c.points[1];
+      const double ax = p1.normal_impulse, ay = p2.normal_impulse;
+      const double dv1x = vb.x - wb * p1.rB.y - va.x + wa * p1.rA.y;
+      const double dv1y = vb.y + wb * p1.rB.x - va.y - wa * p1.rA.x;
+      const double dv2x = vb.x - wb * p2.rB.y - va.x + wa * p2.rA.y;
+      const double dv2y = vb.y + wb * p2.rB.x - va.y - wa * p2.rA.x;
+      const double vn1 = dv1x * nx + dv1y * ny;
+      const double vn2 = dv2x * nx + dv2y * ny;
+      double bx = vn1 - p1.velocity_bias;
+      double by = vn2 - p2.velocity_bias;
+      bx -= c.K.col1.x * ax + c.K.col2.x * ay;
+      by -= c.K.col1.y * ax + c.K.col2.y * ay;
+      double xx, xy;
+      bool apply = false;
+      for (;;) {
+        xx = -(c.normal_mass.col1.x * bx + c.normal_mass.col2.x * by);
+        xy = -(c.normal_mass.col1.y * bx + c.normal_mass.col2.y * by);
+        if (xx >= 0.0 && xy >= 0.0) {
+          apply = true;
+          break;
+        }
+        xx = -p1.normal_mass * bx;
+        xy = 0.0;
+        const double vn2b = c.K.col1.y * xx + by;
+        if (xx >= 0.0 && vn2b >= 0.0) {
+          apply = true;
+          break;
+        }
+        xx = 0.0;
+        xy = -p2.normal_mass * by;
+        const double vn1b = c.K.col2.x * xy + bx;
+        if (xy >= 0.0 && vn1b >= 0.0) {
+          apply = true;
+          break;
+        }
+        xx = 0.0;
+        xy = 0.0;
+        if (bx >= 0.0 && by >= 0.0) {
+          apply = true;
+          break;
+        }
+        break;
+      }
+      if (apply) {
+        const double dx = xx - ax, dy = xy - ay;
+        const double p1x = dx * nx, p1y = dx * ny;
+        const double p2x = dy * nx, p2y = dy * ny;
+        va.x -= ima * (p1x + p2x);
+        va.y -= ima * (p1y + p2y);
+        wa -= iia * (p1.rA.x * p1y - p1.rA.y * p1x + p2.rA.x * p2y - p2.rA.y * p2x);
+        vb.x += imb * (p1x + p2x);
+        vb.y += imb * (p1y + p2y);
+        wb += iib * (p1.rB.x * p1y - p1.rB.y * p1x + p2.rB.x * p2y - p2.rB.y * p2x);
+        p1.normal_impulse = xx;
+        p2.normal_impulse = xy;
+      }
+    }
+    A.w = wa;
+    B.w = wb;
+  }
+}
+
+void World::FinalizeContacts() {
+  for (int i = 0; i < island_contact_count_; ++i) {
+    const ContactConstraint& c = constraints_[i];
+    Manifold& m = contacts[c.contact].manifold();
+    for (int j = 0; j < c.point_count; ++j) {
+      m.points[j].normal_impulse = c.points[j].normal_impulse;
+      m.points[j].tangent_impulse = c.points[j].tangent_impulse;
+    }
+  }
+}
+
+bool World::SolveContactPositions(double baumgarte) {
+  double min_separation = 0.0;
+  for (int i = 0; i < island_contact_count_; ++i) {
+    ContactConstraint& c = constraints_[i];
+    Body& A = bodies[c.body_a];
+    Body& B = bodies[c.body_b];
+    // "Equalized" factors: products, not constants (0.9999999999999999 for the torso).
+    const double ima = A.mass * A.inv_mass, iia = A.mass * A.inv_I;
+    const double imb = B.mass * B.inv_mass, iib = B.mass * B.inv_I;
+    // b2PositionSolverManifold.initialize, once per constraint.
+    double nx, ny;
+    Vec2 points[2];
+    double separations[2];
+    if (c.type == kFaceA) {
+      const Mat22& Ra = A.xf.R;
+      nx = Ra.col1.x * c.local_plane_normal.x + Ra.col2.x * c.local_plane_normal.y;
+      ny = Ra.col1.y * c.local_plane_normal.x + Ra.col2.y * c.local_plane_normal.y;
+      const Vec2 plane = MulX(A.xf, c.local_point);
+      for (int k = 0; k < c.point_count; ++k) {
+        const Vec2 clip = MulX(B.xf, c.points[k].local_point);
+        separations[k] = (clip.x - plane.x) * nx + (clip.y - plane.y) * ny - c.radius;
+        points[k] = clip;
+      }
+    } else {
+      const Mat22& Rb = B.xf.R;
+      nx = Rb.col1.x * c.local_plane_normal.x + Rb.col2.x * c.local_plane_normal.y;
+      ny = Rb.col1.y * c.local_plane_normal.x + Rb.col2.y * c.local_plane_normal.y;
+      const Vec2 plane = MulX(B.xf, c.local_point);
+      for (int k = 0; k < c.point_count; ++k) {
+        const Vec2 clip = MulX(A.xf, c.points[k].local_point);
+        separations[k] = (clip.x - plane.x) * nx + (clip.y - plane.y) * ny - c.radius;
+        points[k] = clip;
+      }
+      nx *= -1;
+      ny *= -1;
+    }
+    for (int j = 0; j < c.point_count; ++j) {
+      const ContactConstraintPoint& ccp = c.points[j];
+      const Vec2& point = points[j];
+      const double separation = separations[j];
+      const double rax = point.x - A.c.x, ray = point.y - A.c.y;
+      const double rbx = point.x - B.c.x, rby = point.y - B.c.y;
+      min_separation = min_separation < separation ? min_separation : separation;
+      const double C = Clamp(baumgarte * (separation + kLinearSlop), -kMaxLinearCorrection, 0.0);
+      const double impulse = -ccp.equalized_mass * C;
+      const double px = impulse * nx, py = impulse * ny;
+      // A static body's values do not change (0 * x subtracted), and
+      // re-synchronizing it gives the same bits: skip the trigonometry.
+      A.c.x -= ima * px;
+      A.c.y -= ima * py;
+      A.a -= iia * (rax * py - ray * px);
+      if (A.type != kStaticBody) SynchronizeTransform(A);
+      B.c.x += imb * px;
+      B.c.y += imb * py;
+      B.a += iib * (rbx * py - rby * px);
+      if (B.type != kStaticBody) SynchronizeTransform(B);
+    }
+  }
+  return min_separation > -1.5 * kLinearSlop;
+}
+
+// ---------------------------------------------------------------- revolute joint [P.5]
+
+void World::InitJoint(RevoluteJoint& j, const TimeStep& step) {
+  Body& b1 = bodies[j.body_a];
+  Body& b2 = bodies[j.body_b];
+  const Mat22& R1 = b1.xf.R;
+  const Mat22& R2 = b2.xf.R;
+  // r = R * (localAnchor - localCenter), localCenter (0, 0)
+  const double a1x = j.local_anchor1.x - 0.0, a1y = j.local_anchor1.y - 0.0;
+  const double r1x = R1.col1.x * a1x + R1.col2.x * a1y;
+  const double r1y = R1.col1.y * a1x + R1.col2.y * a1y;
+  const double a2x = j.local_anchor2.x - 0.0, a2y = j.local_anchor2.y - 0.0;
+  const double r2x = R2.col1.x * a2x + R2.col2.x * a2y;
+  const double r2y = R2.col1.y * a2x + R2.col2.y * a2y;
+  const double im1 = b1.inv_mass, im2 = b2.inv_mass, ii1 = b1.inv_I, ii2 = b2.inv_I;
+  Mat22 K;
+  K.col1.x = im1 + im2;
+  K.col2.x = 0.0;
+  K.col1.y = 0.0;
+  K.col2.y = im1 + im2;
+  K.col1.x += ii1 * r1y * r1y;
+  K.col2.x += -ii1 * r1x * r1y;
+  K.col1.y += -ii1 * r1x * r1y;
+  K.col2.y += ii1 * r1x * r1x;
+  K.col1.x += ii2 * r2y * r2y;
+  K.col2.x += -ii2 * r2x * r2y;
+  K.col1.y += -ii2 * r2x * r2y;
+  K.col2.y += ii2 * r2x * r2x;
+  j.pivot_mass = Inverse(K);
+  j.motor_mass = 1.0 / (ii1 + ii2);
+  if (!j.enable_motor) j.motor_force = 0.0;
+  if (j.enable_limit) {
+    const double angle = b2.a - b1.a - j.reference_angle;
+    if (Abs(j.upper - j.lower) < 2.0 * kAngularSlop) {
+      j.limit_state = kEqualLimits;
+    } else if (angle <= j.lower) {
+      if (j.limit_state != kAtLowerLimit) j.limit_force = 0.0;
+      j.limit_state = kAtLowerLimit;
+    } else if (angle >= j.upper) {
+      if (j.limit_state != kAtUpperLimit) j.limit_force = 0.0;
+      j.limit_state = kAtUpperLimit;
+    } else {
+      j.limit_state = kInactiveLimit;
+      j.limit_force = 0.0;
+    }
+  } else {
+    j.limit_force = 0.0;
+  }
+  if (step.warm_starting) {
+    const Vec2 F = j.pivot_force;
+    b1.v.x -= step.dt * im1 * F.x;
+    b1.v.y -= step.dt * im1 * F.y;
+    b1.w -= step.dt * ii1 * ((r1x * F.y - r1y * F.x) + j.motor_force + j.limit_force);
+    b2.v.x += step.dt * im2 * F.x;
+    b2.v.y += step.dt * im2 * F.y;
+    b2.w += step.dt * ii2 * ((r2x * F.y - r2y * F.x) + j.motor_force + j.limit_force);
+  } else {
+    j.pivot_force = {0.0, 0.0};
+    j.motor_force = 0.0;
+    j.limit_force = 0.0;
+  }
+  j.limit_position_impulse = 0.0;
+}
+
+void World::SolveJointVelocity(RevoluteJoint& j, const TimeStep& step) {
+  Body& b1 = bodies[j.body_a];
+  Body& b2 = bodies[j.body_b];
+  const Mat22& R1 = b1.xf.R;
+  const Mat22& R2 = b2.xf.R;
+  const double a1x = j.local_anchor1.x - 0.0, a1y = j.local_anchor1.y - 0.0;
+  const double r1x = R1.col1.x * a1x + R1.col2.x * a1y;
+  const double r1y = R1.col1.y * a1x + R1.col2.y * a1y;
+  const double a2x = j.local_anchor2.x - 0.0, a2y = j.local_anchor2.y - 0.0;
+  const double r2x = R2.col1.x * a2x + R2.col2.x * a2y;
+  const double r2y = R2.col1.y * a2x + R2.col2.y * a2y;
+  // point constraint
+  const double cdx = b2.v.x + (-b2.w * r2y) - b1.v.x - (-b1.w * r1y);
+  const double cdy = b2.v.y + (b2.w * r2x) - b1.v.y - (b1.w * r1x);
+  const double fx = -step.inv_dt * (j.pivot_mass.col1.x * cdx + j.pivot_mass.col2.x * cdy);
+  const double fy = -step.inv_dt * (j.pivot_mass.col1.y * cdx + j.pivot_mass.col2.y * cdy);
+  j.pivot_force.x += fx;
+  j.pivot_force.y += fy;
+  const double px = step.dt * fx, py = step.dt * fy;
+  b1.v.x -= b1.inv_mass * px;
+  b1.v.y -= b1.inv_mass * py;
+  b1.w -= b1.inv_I * (r1x * py - r1y * px);
+  b2.v.x += b2.inv_mass * px;
+  b2.v.y += b2.inv_mass * py;
+  b2.w += b2.inv_I * (r2x * py - r2y * px);
+  // motor
+  if (j.enable_motor && j.limit_state != kEqualLimits) {
+    const double cdot = b2.w - b1.w - j.motor_speed;
+    double force = -step.inv_dt * j.motor_mass * cdot;
+    const double old = j.motor_force;
+    j.motor_force = Clamp(j.motor_force + force, -j.max_motor_torque, j.max_motor_torque);
+    force = j.motor_force - old;
+    b1.w -= b1.inv_I * step.dt * force;
+    b2.w += b2.inv_I * step.dt * force;
+  }
+  // limit
+  if (j.enable_limit && j.limit_state != kInactiveLimit) {
+    const double cdot = b2.w - b1.w;
+    double force = -step.inv_dt * j.motor_mass * cdot;
+    if (j.limit_state == kEqualLimits) {
+      j.limit_force += force;
+    } else if (j.limit_state == kAtLowerLimit) {
+      const double old = j.limit_force;
+      j.limit_force = Max(j.limit_force + force, 0.0);
+      force = j.limit_force - old;
+    } else if (j.limit_state == kAtUpperLimit) {
+      const double old = j.limit_force;
+      j.limit_force = Min(j.limit_force + force, 0.0);
+      force = j.limit_force - old;
+    }
+    b1.w -= b1.inv_I * step.dt * force;
+    b2.w += b2.inv_I * step.dt * force;
+  }
+}
+
+bool World::SolveJointPosition(RevoluteJoint& j) {
+  Body& b1 = bodies[j.body_a];
+  Body& b2 = bodies[j.body_b];
+  const Mat22& R1 = b1.xf.R;
+  const Mat22& R2 = b2.xf.R;
+  const double a1x = j.local_anchor1.x - 0.0, a1y = j.local_anchor1.y - 0.0;
+  const double r1x = R1.col1.x * a1x + R1.col2.x * a1y;
+  const double r1y = R1.col1.y * a1x + R1.col2.y * a1y;
+  const double a2x = j.local_anchor2.x - 0.0, a2y = j.local_anchor2.y - 0.0;
+  const double r2x = R2.col1.x * a2x + R2.col2.x * a2y;
+  const double r2y = R2.col1.y * a2x + R2.col2.y * a2y;
+  const double p1x = b1.c.x + r1x, p1y = b1.c.y + r1y;
+  const double p2x = b2.c.x + r2x, p2y = b2.c.y + r2y;
+  const double cx = p2x - p1x, cy = p2y - p1y;
+  const double position_error = std::sqrt(cx * cx + cy * cy);
+  const double im1 = b1.inv_mass, im2 = b2.inv_mass, ii1 = b1.inv_I, ii2 = b2.inv_I;
+  Mat22 K;
+  K.col1.x = im1 + im2;
+  K.col2.x = 0.0;
+  K.col1.y = 0.0;
+  K.col2.y = im1 + im2;
+  K.col1.x += ii1 * r1y * r1y;
+  K.col2.x += -ii1 * r1x * r1y;
+  K.col1.y += -ii1 * r1x * r1y;
+  K.col2.y += ii1 * r1x * r1x;
+  K.col1.x += ii2 * r2y * r2y;
+  K.col2.x += -ii2 * r2x * r2y;
+  K.col1.y += -ii2 * r2x * r2y;
+  K.col2.y += ii2 * r2x * r2x;
+  const Vec2 imp = Solve22(K, -cx, -cy);
+  b1.c.x -= b1.inv_mass * imp.x;
+  b1.c.y -= b1.inv_mass * imp.y;
+  b1.a -= b1.inv_I * (r1x * imp.y - r1y * imp.x);
+  b2.c.x += b2.inv_mass * imp.x;
+  b2.c.y += b2.inv_mass * imp.y;
+  b2.a += b2.inv_I * (r2x * imp.y - r2y * imp.x);
+  SynchronizeTransform(b1);
+  SynchronizeTransform(b2);
+
+  double angular_error = 0.0;
+  if (j.enable_limit && j.limit_state != kInactiveLimit) {
+    const double angle = b2.a - b1.a - j.reference_angle;
+    double limit_impulse = 0.0;
+    if (j.limit_state == kEqualLimits) {
+      const double C = Clamp(angle, -kMaxAngularCorrection, kMaxAngularCorrection);
+      limit_impulse = -j.motor_mass * C;
+      angular_error = Abs(C);
+    } else if (j.limit_state == kAtLowerLimit) {
+      double C = angle - j.lower;
+      angular_error = Max(0.0, -C);
+      C = Clamp(C + kAngularSlop, -kMaxAngularCorrection, 0.0);
+      limit_impulse = -j.motor_mass * C;
+      const double old = j.limit_position_impulse;
+      j.limit_position_impulse = Max(j.limit_position_impulse + limit_impulse, 0.0);
+      limit_impulse = j.limit_position_impulse - old;
+    } else if (j.limit_state == kAtUpperLimit) {
+      double C = angle - j.upper;
+      angular_error = Max(0.0, C);
+      C = Clamp(C - kAngularSlop, 0.0, kMaxAngularCorrection);
+      limit_impulse = -j.motor_mass * C;
+      const double old = j.limit_position_impulse;
+      j.limit_position_impulse = Min(j.limit_position_impulse + limit_impulse, 0.0);
+      limit_impulse = j.limit_position_impulse - old;
+    }
+    b1.a -= b1.inv_I * limit_impulse;
+    b2.a += b2.inv_I * limit_impulse;
+    SynchronizeTransform(b1);
+    SynchronizeTransform(b2);
+  }
+  return position_error <= kLinearSlop && angular_error <= kAngularSlop;
+}
+
+}  // namespace physics
+}  // namespace qwop
