@@ -1,5 +1,5 @@
 // The QWOP runner (spec sections in brackets). See qwop_runner.h.
-#include "qwop_runner.h"
+#include "box2d_runner.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,6 @@
-// The QWOP runner on Box2D 2.4 (C++), and a batch of independent runners
+// qwop-fast's engine before it had its own physics: the QWOP runner on the system
+// Box2D 2.4.1 (libbox2d-dev), kept only as the benchmark baseline that
+// bench/engine_speed.py measures the new engine against. The runner on Box2D 2.4 (C++), and a batch of independent runners
 // stepped over native threads. Plain C++: no Python here. The Cython binding
 // (_engine.pyx) fills RunnerTable from qwop_fast/runner_table.py, so every
 // number of the runner lives in that one Python module.
