@@ -118,7 +118,7 @@ def test_reset_options_are_rejected_clearly():
 
 
 def test_shaping_wrapper_at_spawn():
-    from qwop_fast.wrappers import RewardShapingWrapper
+    from qwop_fast.reward_shaping import RewardShapingWrapper
 
     env = RewardShapingWrapper(QWOPEnv(frames_per_step=1))
     env.reset()

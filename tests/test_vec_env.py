@@ -7,7 +7,7 @@ import torch
 from stable_baselines3.common.vec_env import VecEnv, VecFrameStack, VecMonitor, VecNormalize
 
 from qwop_fast import QWOPEnv, QWOPVecEnv
-from qwop_fast.wrappers import RewardShapingWrapper, VecRewardShaping
+from qwop_fast.reward_shaping import RewardShapingWrapper, VecRewardShaping
 
 torch.set_num_threads(1)
 

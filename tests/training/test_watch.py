@@ -1,17 +1,16 @@
-"""Loading trained models (qwop_fast.models) and qwop-fast watch."""
+"""Loading trained models (qwop_fast.training.checkpoints) and qwop-fast watch."""
 
 import json
 import re
 import zipfile
 
 import pytest
-from subcommand import run_subcommand  # sets SDL_VIDEODRIVER=dummy before pygame starts
 
 import imageio.v3 as iio
 import torch
 
 from qwop_fast import QWOPVecEnv
-from qwop_fast.models import (ModelError, detect_algorithm, find_run_config, load_env_kwargs, load_model,
+from qwop_fast.training.checkpoints import (ModelError, detect_algorithm, find_run_config, load_env_kwargs, load_model,
                               read_env_kwargs)
 
 torch.set_num_threads(1)
@@ -141,10 +140,10 @@ def test_bad_run_configs_name_the_file(tmp_path, saved_models):
         load_env_kwargs(model_path, load_model(model_path))
 
 
-def test_watch_writes_a_gif_with_one_frame_per_state(run_dir, tmp_path, capsys):
+def test_watch_writes_a_gif_with_one_frame_per_state(run_dir, tmp_path, capsys, run_command):
     out = tmp_path / "watch.gif"
     model = run_dir / "checkpoints" / "model_64.zip"
-    code = run_subcommand("watch", ["--model", str(model), "--episodes", "2", "--max-steps", "12",
+    code = run_command("watch", ["--model", str(model), "--episodes", "2", "--max-steps", "12",
                                     "--output", str(out)])
     text = capsys.readouterr().out
     assert code == 0, text
@@ -157,8 +156,8 @@ def test_watch_writes_a_gif_with_one_frame_per_state(run_dir, tmp_path, capsys):
     assert "at 15 fps" in text  # real game speed: 30 / frames_per_step 2
 
 
-def test_watch_recurrent_stochastic_in_a_window(saved_models, capsys):
-    code = run_subcommand("watch", ["--model", str(saved_models["RecurrentPPO"]), "--max-steps", "5",
+def test_watch_recurrent_stochastic_in_a_window(saved_models, capsys, run_command):
+    code = run_command("watch", ["--model", str(saved_models["RecurrentPPO"]), "--max-steps", "5",
                                     "--stochastic", "--fps", "500"])
     assert code == 0
     assert re.search(r"episode 1: .* 5 steps", capsys.readouterr().out)
@@ -169,16 +168,16 @@ def test_watch_recurrent_stochastic_in_a_window(saved_models, capsys):
     (["--model", "{tmp}/bad.zip"], "bad.zip' is not a zip archive"),
     (["--model", "{tmp}/bad.zip", "--output", "{tmp}/out.png"], "must end in .gif or .mp4"),
 ])
-def test_watch_user_errors_are_one_line_messages(tmp_path, capsys, argv, problem):
+def test_watch_user_errors_are_one_line_messages(tmp_path, capsys, argv, problem, run_command):
     (tmp_path / "bad.zip").write_text("garbage")
-    assert run_subcommand("watch", [a.format(tmp=tmp_path) for a in argv]) == 2
+    assert run_command("watch", [a.format(tmp=tmp_path) for a in argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("qwop-fast watch: error:") and re.search(problem, err)
     assert "Traceback" not in err
 
 
-def test_watch_argument_checks(capsys):
+def test_watch_argument_checks(capsys, run_command):
     for bad in (["--episodes", "0"], ["--fps", "0"], ["--max-steps", "-1"], ["--fps", "nan"]):
         with pytest.raises(SystemExit):
-            run_subcommand("watch", ["--model", "m.zip", *bad])
+            run_command("watch", ["--model", "m.zip", *bad])
         assert "error: argument" in capsys.readouterr().err
