@@ -34,17 +34,10 @@ import numpy as np
 import Box2D
 
 from qwop_fast import QWOPEnv, __version__, runner_table
+from qwop_fast.key_programs import ACTION, FRAME_BY_FRAME, GAITS, gait_program, random_program
 from qwop_fast.reference import ReferenceQWOPEnv
 
-FRAME = dict(frames_per_step=1, reduced_action_set=False)
-ACTION = {name: i for i, name in enumerate(runner_table.FULL_ACTION_NAMES)}
 LABEL = {i: (name or "none") for i, name in enumerate(runner_table.FULL_ACTION_NAMES)}
-GAITS = {
-    "WO 25, QP 10": [("WO", 25), ("QP", 10)],
-    "QO 4, WP 19": [("QO", 4), ("WP", 19)],
-    "WO 13, QP 7": [("WO", 13), ("QP", 7)],
-    "WO 4, QP 4, none 3": [("WO", 4), ("QP", 4), ("", 3)],
-}
 # Joints whose limits never change (the hips' limits are rewritten by O/P,
 # which can leave a hip outside its new range on purpose).
 FIXED_LIMIT_JOINTS = [j for j, name in enumerate(runner_table.JOINT_NAMES) if not name.endswith("Hip")]
@@ -53,22 +46,6 @@ NUDGES = (1e-6, 1e-4, 1e-2, 1e-1)  # rad/s, for the random programs
 
 
 # ----------------------------------------------------------------- helpers
-def random_program(rng, n_frames=100, max_hold=30):
-    """Random key sets (16 actions) held for random 1..max_hold frames."""
-    actions: list[int] = []
-    while len(actions) < n_frames:
-        actions += [int(rng.integers(16))] * int(rng.integers(1, max_hold + 1))
-    return actions[:n_frames]
-
-
-def gait_program(cycle, n_frames):
-    actions: list[int] = []
-    while len(actions) < n_frames:
-        for keys, frames in cycle:
-            actions += [ACTION[keys]] * frames
-    return actions[:n_frames]
-
-
 def nudge(env, spin):
     """Adds ``spin`` rad/s to the reference runner's torso at the start
     (pybox2d lets a script reach into the world; the env has no such option)."""
@@ -337,9 +314,9 @@ def main(argv=None):
     rng = np.random.default_rng(args.seed)
     out = []
 
-    ref, fast = ReferenceQWOPEnv(**FRAME), QWOPEnv(**FRAME)
-    ref_acc = ReferenceQWOPEnv(head_torque_accumulates=True, **FRAME)
-    fast_acc = QWOPEnv(head_torque_accumulates=True, **FRAME)
+    ref, fast = ReferenceQWOPEnv(**FRAME_BY_FRAME), QWOPEnv(**FRAME_BY_FRAME)
+    ref_acc = ReferenceQWOPEnv(head_torque_accumulates=True, **FRAME_BY_FRAME)
+    fast_acc = QWOPEnv(head_torque_accumulates=True, **FRAME_BY_FRAME)
 
     try:
         box2d_cpp = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "libbox2d2"],

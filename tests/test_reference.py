@@ -29,10 +29,8 @@ import pytest
 pytest.importorskip("Box2D", reason="the reference env needs pybox2d: pip install 'qwop-fast[reference]'")
 
 from qwop_fast import QWOPEnv, runner_table  # noqa: E402
+from qwop_fast.key_programs import ACTION, FRAME_BY_FRAME, GAITS, gait_program, random_program  # noqa: E402
 from qwop_fast.reference import ReferenceQWOPEnv  # noqa: E402
-
-FRAME = dict(frames_per_step=1, reduced_action_set=False)  # one env step = one frame, all 16 key sets
-ACTION = {name: i for i, name in enumerate(runner_table.FULL_ACTION_NAMES)}  # "QO" -> 6, "" -> 0
 
 
 def run_program(env, actions):
@@ -60,17 +58,9 @@ def lockstep(ref, fast, actions):
             return
 
 
-def random_program(rng, n_frames=100, max_hold=30):
-    """Random keys (16 actions) held for random 1..max_hold frames."""
-    actions: list[int] = []
-    while len(actions) < n_frames:
-        actions += [int(rng.integers(16))] * int(rng.integers(1, max_hold + 1))
-    return actions[:n_frames]
-
-
 @pytest.fixture(scope="module")
 def envs():
-    ref, fast = ReferenceQWOPEnv(**FRAME), QWOPEnv(**FRAME)
+    ref, fast = ReferenceQWOPEnv(**FRAME_BY_FRAME), QWOPEnv(**FRAME_BY_FRAME)
     yield ref, fast
     ref.close()
     fast.close()
@@ -198,7 +188,7 @@ def test_held_keys_agree_on_falling(envs):
 
 def test_equivalent_key_sets_are_bit_identical():
     """Q beats W and O beats P, so e.g. QWOP behaves exactly as QO [spec 9.1]."""
-    env = ReferenceQWOPEnv(**FRAME)
+    env = ReferenceQWOPEnv(**FRAME_BY_FRAME)
     for same in (["Q", "QW"], ["O", "OP"], ["QO", "QWO", "QOP", "QWOP"], ["QP", "QWP"], ["WO", "WOP"]):
         runs = []
         for name in same:
@@ -207,22 +197,6 @@ def test_equivalent_key_sets_are_bit_identical():
         for other in runs[1:]:
             np.testing.assert_array_equal(runs[0], other)
     env.close()
-
-
-GAITS = {  # open-loop cycles from spec 9.2: (keys, frames) repeated
-    "WO 25, QP 10": [("WO", 25), ("QP", 10)],
-    "QO 4, WP 19": [("QO", 4), ("WP", 19)],
-    "WO 13, QP 7": [("WO", 13), ("QP", 7)],
-    "WO 4, QP 4, none 3": [("WO", 4), ("QP", 4), ("", 3)],
-}
-
-
-def gait_program(cycle, n_frames=750):
-    actions: list[int] = []
-    while len(actions) < n_frames:
-        for keys, frames in cycle:
-            actions += [ACTION[keys]] * frames
-    return actions[:n_frames]
 
 
 @pytest.mark.parametrize("gait", list(GAITS))

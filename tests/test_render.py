@@ -11,11 +11,12 @@ import pygame
 
 from qwop_fast import QWOPEnv, QWOPVecEnv
 from qwop_fast import runner_table
+from qwop_fast.key_programs import GAITS, gait_program
 from qwop_fast.animation import AnimationWriter, OutputError, ffmpeg_available
 from qwop_fast.render import SHIRT, SKIN, Renderer, colours, part_colour
 
 # A fast forward gait at one frame per step: WO for 25 frames, QP for 10 (spec 9.2).
-GAIT = [runner_table.FULL_ACTION_NAMES.index("WO")] * 25 + [runner_table.FULL_ACTION_NAMES.index("QP")] * 10
+GAIT = gait_program(GAITS["WO 25, QP 10"], 35)  # one cycle
 
 
 def frame_env(**kwargs):
