@@ -33,47 +33,24 @@ import numpy as np
 
 import Box2D
 
-from qwop_fast import QWOPEnv, __version__, runner_table as T
+from qwop_fast import QWOPEnv, __version__, runner_table
+from qwop_fast.key_programs import ACTION, FRAME_BY_FRAME, GAITS, gait_program, random_program
 from qwop_fast.reference import ReferenceQWOPEnv
 
-FRAME = dict(frames_per_step=1, reduced_action_set=False)
-ACTION = {name: i for i, name in enumerate(T.FULL_ACTION_NAMES)}
-LABEL = {i: (name or "none") for i, name in enumerate(T.FULL_ACTION_NAMES)}
-GAITS = {
-    "WO 25, QP 10": [("WO", 25), ("QP", 10)],
-    "QO 4, WP 19": [("QO", 4), ("WP", 19)],
-    "WO 13, QP 7": [("WO", 13), ("QP", 7)],
-    "WO 4, QP 4, none 3": [("WO", 4), ("QP", 4), ("", 3)],
-}
+LABEL = {i: (name or "none") for i, name in enumerate(runner_table.FULL_ACTION_NAMES)}
 # Joints whose limits never change (the hips' limits are rewritten by O/P,
 # which can leave a hip outside its new range on purpose).
-FIXED_LIMIT_JOINTS = [j for j, name in enumerate(T.JOINT_NAMES) if not name.endswith("Hip")]
+FIXED_LIMIT_JOINTS = [j for j, name in enumerate(runner_table.JOINT_NAMES) if not name.endswith("Hip")]
 NUDGE = 1e-6  # rad/s: the smallest nudge of the torso's start spin
 NUDGES = (1e-6, 1e-4, 1e-2, 1e-1)  # rad/s, for the random programs
 
 
 # ----------------------------------------------------------------- helpers
-def random_program(rng, n_frames=100, max_hold=30):
-    """Random key sets (16 actions) held for random 1..max_hold frames."""
-    actions: list[int] = []
-    while len(actions) < n_frames:
-        actions += [int(rng.integers(16))] * int(rng.integers(1, max_hold + 1))
-    return actions[:n_frames]
-
-
-def gait_program(cycle, n_frames):
-    actions: list[int] = []
-    while len(actions) < n_frames:
-        for keys, frames in cycle:
-            actions += [ACTION[keys]] * frames
-    return actions[:n_frames]
-
-
 def nudge(env, spin):
     """Adds ``spin`` rad/s to the reference runner's torso at the start
     (pybox2d lets a script reach into the world; the env has no such option)."""
     if spin:
-        env._bodies[T.BODY_INDEX["torso"]].angularVelocity = spin
+        env._bodies[runner_table.BODY_INDEX["torso"]].angularVelocity = spin
 
 
 def overshoot(env):
@@ -120,11 +97,11 @@ def section_world(ref, fast):
     obs_r, _ = ref.reset()
     a, b = ref.describe_world(), fast._engine.describe_world()
     body_fields_equal = all(a["bodies"][n][k] == b["bodies"][n][k]
-                            for n in T.BODY_NAMES for k in ("mass", "x", "y", "angle"))
-    rel = {n: abs(a["bodies"][n]["inertia"] / b["bodies"][n]["inertia"] - 1) for n in T.BODY_NAMES}
+                            for n in runner_table.BODY_NAMES for k in ("mass", "x", "y", "angle"))
+    rel = {n: abs(a["bodies"][n]["inertia"] / b["bodies"][n]["inertia"] - 1) for n in runner_table.BODY_NAMES}
     worst = max(rel, key=rel.get)
     n_inertia_diff = sum(r > 0 for r in rel.values())
-    joints_equal = all(a["joints"][n][k] == b["joints"][n][k] for n in T.JOINT_NAMES
+    joints_equal = all(a["joints"][n][k] == b["joints"][n][k] for n in runner_table.JOINT_NAMES
                        for k in a["joints"][n])
     return "\n".join([
         "## 1. The same world",
@@ -168,7 +145,7 @@ def section_divergence(ref, fast):
     lines.append(table(header, rows))
     # How far the first limited joints get past their limits with QO held.
     detail = []
-    watch = [T.JOINT_INDEX[n] for n in ("neck", "leftShoulder", "leftKnee")]
+    watch = [runner_table.JOINT_INDEX[n] for n in ("neck", "leftShoulder", "leftKnee")]
     ref.reset()
     fast.reset()
     for f in range(1, 6):
@@ -198,7 +175,7 @@ def _excess(env, j):
 def _hip_beyond(env):
     angle = env.joint_angle
     limits = env.joint_limits
-    hips = [T.JOINT_INDEX["leftHip"], T.JOINT_INDEX["rightHip"]]
+    hips = [runner_table.JOINT_INDEX["leftHip"], runner_table.JOINT_INDEX["rightHip"]]
     return bool(any(angle[j] < limits[j, 0] or angle[j] > limits[j, 1] for j in hips))
 
 
@@ -337,9 +314,9 @@ def main(argv=None):
     rng = np.random.default_rng(args.seed)
     out = []
 
-    ref, fast = ReferenceQWOPEnv(**FRAME), QWOPEnv(**FRAME)
-    ref_acc = ReferenceQWOPEnv(head_torque_accumulates=True, **FRAME)
-    fast_acc = QWOPEnv(head_torque_accumulates=True, **FRAME)
+    ref, fast = ReferenceQWOPEnv(**FRAME_BY_FRAME), QWOPEnv(**FRAME_BY_FRAME)
+    ref_acc = ReferenceQWOPEnv(head_torque_accumulates=True, **FRAME_BY_FRAME)
+    fast_acc = QWOPEnv(head_torque_accumulates=True, **FRAME_BY_FRAME)
 
     try:
         box2d_cpp = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "libbox2d2"],
@@ -412,7 +389,7 @@ def main(argv=None):
         if f in (1, 10, 100, 500, 1000):
             hr, hf = ref.hurdle_pose[0], fast._engine.current_hurdle_pose()[0][0]
             hurdle_rows.append([f, f"{hr[0]:.3f}, {hr[1]:.4f}", f"{hf[0]:.3f}, {hf[1]:.4f}"])
-    hurdle_creep = float(T.HURDLE_BASE.x - ref.hurdle_pose[0, 0])
+    hurdle_creep = float(runner_table.HURDLE_BASE.x - ref.hurdle_pose[0, 0])
     out += ["## 5. The hurdle", "",
             "Hurdle base centre (x, y) while the runner stands still at the start (no key):", "",
             table(["frame", "2.3 ref", "2.4 C++"], hurdle_rows), ""]

@@ -20,11 +20,13 @@ from typing import Any
 
 import numpy as np
 
+from .errors import UserError
+
 GIF_SUFFIX = ".gif"
 VIDEO_SUFFIX = ".mp4"
 
 
-class OutputError(ValueError):
+class OutputError(UserError, ValueError):
     """An output path that cannot be used for an animation."""
 
 

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from . import runner_table as T
+from . import runner_table
 
 SUCCESS_RULES = ("qwop_gym", "game")
 FIRST_STEP_REFERENCES = ("reset", "origin")
@@ -48,10 +48,10 @@ class EnvOptions:
     frames_per_step: int = 4
     reduced_action_set: bool = True
     max_episode_steps: int = 5000
-    speed_rew_mult: float = T.SPEED_REW_MULT
-    time_cost_mult: float = T.TIME_COST_MULT
-    success_reward: float = T.SUCCESS_REWARD
-    failure_cost: float = T.FAILURE_COST
+    speed_rew_mult: float = runner_table.SPEED_REW_MULT
+    time_cost_mult: float = runner_table.TIME_COST_MULT
+    success_reward: float = runner_table.SUCCESS_REWARD
+    failure_cost: float = runner_table.FAILURE_COST
     hurdle: bool = True
     success_rule: str = "qwop_gym"
     head_torque_accumulates: bool = True
@@ -84,16 +84,16 @@ class EnvOptions:
 
     @property
     def n_actions(self) -> int:
-        return len(T.REDUCED_ACTION_KEYS if self.reduced_action_set else T.FULL_ACTION_KEYS)
+        return len(runner_table.REDUCED_ACTION_KEYS if self.reduced_action_set else runner_table.FULL_ACTION_KEYS)
 
     @property
     def action_keys(self) -> tuple[int, ...]:
         """Key bitmask (Q=1, W=2, O=4, P=8) of each action index."""
-        return T.REDUCED_ACTION_KEYS if self.reduced_action_set else T.FULL_ACTION_KEYS
+        return runner_table.REDUCED_ACTION_KEYS if self.reduced_action_set else runner_table.FULL_ACTION_KEYS
 
     @property
     def action_names(self) -> tuple[str, ...]:
-        names = T.REDUCED_ACTION_NAMES if self.reduced_action_set else T.FULL_ACTION_NAMES
+        names = runner_table.REDUCED_ACTION_NAMES if self.reduced_action_set else runner_table.FULL_ACTION_NAMES
         return tuple(n or "none" for n in names)
 
     @classmethod

@@ -1,19 +1,6 @@
-"""Play QWOP yourself.
-
-Q and W swing the thighs, O and P the calves; R restarts, Esc (or closing the
-window) quits. The game runs at its real speed: one physics frame per
-displayed frame, 30 frames per second of game clock, with all 16 key
-combinations (QWOPEnv(frames_per_step=1, reduced_action_set=False,
-max_episode_steps=0)).
-
---record FILE saves the keys of the last attempt (the one running when you
-quit, or the one before it if you had just pressed R) as JSON, for
-`qwop-fast replay FILE`.
-
-examples:
-  qwop-fast play
-  qwop-fast play --record my-run.json --no-hurdle
-"""
+"""The game for a human: QWOPEnv in a window at real speed, driven by the
+keyboard, with the keys of each attempt recorded (``qwop-fast play --help``,
+``qwop_fast/cli/play.py``)."""
 
 from __future__ import annotations
 
@@ -23,26 +10,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from . import runner_table
+from .env import QWOPEnv
+from .recording import Recording, RecordingError
+from .render import Renderer  # before pygame: it silences pygame's import banner
+
+import pygame  # noqa: E402,I001
+
 # QWOPEnv options of a human game: real speed, every key combination, no time limit.
 PLAY_OPTIONS = {"frames_per_step": 1, "reduced_action_set": False, "max_episode_steps": 0}
 GAME_FPS = 30  # the original game's frame rate (game clock: 1/30 s per frame)
 HELP_FRAMES = 4 * GAME_FPS  # show the controls until the first key press, at most this long
 
 
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--record", metavar="FILE", help="save the last attempt's keys to FILE (JSON)")
-    parser.add_argument("--hurdle", action=argparse.BooleanOptionalAction, default=True,
-                        help="the hurdle at 50 m (default: on)")
-
-
-def run(args: argparse.Namespace) -> int:
-    from .render import DisplayError
-
-    try:
-        result = play(hurdle=args.hurdle)
-    except DisplayError as exc:
-        print(f"qwop-fast play: error: {exc}", file=sys.stderr)
-        return 2
+def play_from_args(args: argparse.Namespace) -> int:
+    """``qwop-fast play``: the game, then the --record file."""
+    result = play(hurdle=args.hurdle)
     print(f"{result.attempts} attempt(s), best {result.best_distance:.2f} m")
     if args.record:
         if result.recording is None:
@@ -51,9 +34,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             path = result.recording.save(args.record)
         except OSError as exc:
-            print(f"qwop-fast play: error: cannot write recording {args.record!r}: {exc.strerror or exc}",
-                  file=sys.stderr)
-            return 2
+            raise RecordingError(f"cannot write recording {args.record!r}: {exc.strerror or exc}") from None
         rec = result.recording
         print(f"recorded {len(rec.keys)} frames ({rec.final_distance:.2f} m) to {path}")
     return 0
@@ -64,7 +45,7 @@ class PlayResult:
     frames: int  # frames shown
     attempts: int  # attempts started (1 + times R was pressed)
     best_distance: float  # the largest final distance of any attempt (m)
-    recording: Any  # recording.Recording of the last attempt with a step, or None
+    recording: Recording | None  # of the last attempt with a step
 
 
 def play(hurdle: bool = True, events: Iterable[Iterable[Any]] | None = None, max_frames: int | None = None,
@@ -77,13 +58,8 @@ def play(hurdle: bool = True, events: Iterable[Iterable[Any]] | None = None, max
     :param max_frames: stop after this many frames (None: no limit).
     :param fps: frame rate (0: as fast as possible, for tests).
     """
-    from . import runner_table as T
-    from .env import QWOPEnv
-    from .render import Renderer  # first: it silences pygame's import banner
-
-    import pygame
-
-    key_bits = {pygame.K_q: T.KEY_Q, pygame.K_w: T.KEY_W, pygame.K_o: T.KEY_O, pygame.K_p: T.KEY_P}
+    key_bits = {pygame.K_q: runner_table.KEY_Q, pygame.K_w: runner_table.KEY_W,
+                pygame.K_o: runner_table.KEY_O, pygame.K_p: runner_table.KEY_P}
     env = QWOPEnv(hurdle=hurdle, **PLAY_OPTIONS)
     renderer = Renderer(window=True, fps=fps, width=width, height=height, handle_events=False)
     if events is None:
@@ -114,7 +90,7 @@ def play(hurdle: bool = True, events: Iterable[Iterable[Any]] | None = None, max
                 finished.append(attempt)
                 attempt = _Attempt(env)
             if not attempt.over:
-                attempt.step(env, T.FULL_ACTION_KEYS.index(held))
+                attempt.step(env, runner_table.FULL_ACTION_KEYS.index(held))
             state = env.render_state()
             state["message"] = attempt.message(frames)
             renderer.draw(state)
@@ -132,8 +108,6 @@ def play(hurdle: bool = True, events: Iterable[Iterable[Any]] | None = None, max
 
 
 def _window_events() -> Iterable[list[Any]]:
-    import pygame
-
     while True:
         yield pygame.event.get()
 
@@ -142,8 +116,6 @@ class _Attempt:
     """One run from a reset, and its key recording."""
 
     def __init__(self, env: Any) -> None:
-        from .recording import Recording
-
         _, info = env.reset()
         self.recording = Recording(env.env_options, final_distance=info["distance"])
         self.over = False

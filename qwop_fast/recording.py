@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import UserError
 from .options import EnvOptions
 
 FORMAT = "qwop-fast-recording"
@@ -40,7 +41,7 @@ VERSION = 1
 KEY_ORDER = "QWOP"
 
 
-class RecordingError(ValueError):
+class RecordingError(UserError, ValueError):
     """A recording that cannot be read or used; the message names the file."""
 
 

@@ -52,16 +52,16 @@ except ImportError as exc:  # pragma: no cover - depends on the install
         "Install it with:  pip install 'qwop-fast[reference]'   (or: pip install Box2D==2.3.10)"
     ) from exc
 
-from . import runner_table as T
-from .env import action_space, begin_reset, check_action, observation_space
-from .options import EnvOptions, option_names
+from . import contract
+from . import runner_table
+from .options import EnvOptions
 
 __all__ = ["ReferenceQWOPEnv"]
 
-_OBS_CENTRE = np.array(T.OBS_CENTRE, np.float32)
-_OBS_HALF_RANGE = np.array(T.OBS_HALF_RANGE, np.float32)
-_FALL_PARTS = frozenset(T.FALL_PARTS)
-_FOOT_PARTS = frozenset(T.FOOT_PARTS)
+_OBS_CENTRE = np.array(runner_table.OBS_CENTRE, np.float32)
+_OBS_HALF_RANGE = np.array(runner_table.OBS_HALF_RANGE, np.float32)
+_FALL_PARTS = frozenset(runner_table.FALL_PARTS)
+_FOOT_PARTS = frozenset(runner_table.FOOT_PARTS)
 _TRACK = "track"  # fixture userData tag of the track; runner fixtures carry their body name
 
 
@@ -76,9 +76,9 @@ class _ContactRules(Box2D.b2ContactListener):
     def BeginContact(self, contact: Any) -> None:  # noqa: N802 (Box2D's name)
         tag_a, tag_b = contact.fixtureA.userData, contact.fixtureB.userData
         # Both orders are tested; Box2D gives (track, part) in practice.
-        if tag_a == _TRACK and tag_b in T.BODY_INDEX:
+        if tag_a == _TRACK and tag_b in runner_table.BODY_INDEX:
             part = tag_b
-        elif tag_b == _TRACK and tag_a in T.BODY_INDEX:
+        elif tag_b == _TRACK and tag_a in runner_table.BODY_INDEX:
             part = tag_a
         else:
             return  # the hurdle, or the hurdle against the track
@@ -95,9 +95,9 @@ class _ContactRules(Box2D.b2ContactListener):
             count = contact.manifold.pointCount
             points = contact.worldManifold.points
             max_x = max(points[k][0] if k < count else 0.0 for k in range(2))
-            if not self.jumped and max_x > T.JUMP_X:
+            if not self.jumped and max_x > runner_table.JUMP_X:
                 self.jumped = True
-            if self.jumped and not self.landed and max_x > T.FINISH_X:
+            if self.jumped and not self.landed and max_x > runner_table.FINISH_X:
                 self.landed = True
 
 
@@ -141,7 +141,7 @@ class ReferenceQWOPEnv(gym.Env):
     hurdle and head_torque_accumulates, from the next reset).
     """
 
-    metadata = {"render_modes": [], "render_fps": 30}
+    metadata = contract.metadata()
 
     def __init__(self, render_mode: str | None = None, **env_kwargs: Any) -> None:
         if render_mode is not None:
@@ -149,8 +149,8 @@ class ReferenceQWOPEnv(gym.Env):
                              "use qwop_fast.QWOPEnv to watch a runner")
         self.env_options = EnvOptions.from_kwargs(**env_kwargs)
         self.render_mode = None
-        self.observation_space = observation_space()
-        self.action_space = action_space(self.env_options)
+        self.observation_space = contract.observation_space()
+        self.action_space = contract.action_space(self.env_options)
         self._rules = _ContactRules()
         self._world: Box2D.b2World | None = None
         self._build_world()
@@ -162,48 +162,50 @@ class ReferenceQWOPEnv(gym.Env):
         the previous world survives, so every episode starts bit-identically."""
         o = self.env_options
         self._world = None  # the old world (and every body in it) goes first
-        world = Box2D.b2World(gravity=T.GRAVITY, doSleep=True)
+        world = Box2D.b2World(gravity=runner_table.GRAVITY, doSleep=True)
         world.contactListener = self._rules
         # Box2D clears forces after each Step unless told not to; the head
         # torque is the only force the game applies, so not clearing =
         # accumulating it [spec 6.3].
         world.autoClearForces = not o.head_torque_accumulates
 
-        tr = T.TRACK
+        tr = runner_table.TRACK
         track = world.CreateBody(Box2D.b2BodyDef(
             type=Box2D.b2_staticBody,
             position=(0.5 * (tr.x_min + tr.x_max), tr.top_y + tr.half_height)))
         track.CreateFixture(_box_fixture(0.5 * (tr.x_max - tr.x_min), tr.half_height, tr.density,
-                                         tr.friction, T.CATEGORY_TRACK, T.MASK_TRACK, _TRACK))
+                                         tr.friction, runner_table.CATEGORY_TRACK, runner_table.MASK_TRACK, _TRACK))
         self._hurdle: Box2D.b2Body | None = None
         if o.hurdle:
             # One rigid body, base + top bar (see HURDLE_TOP_OFFSET in
             # runner_table.py). Created asleep as in the game; Box2D 2.3 wakes
             # it on frame 1 (its AABB overlaps the track's), and it settles.
-            base = _dynamic_box(world, T.HURDLE_BASE, T.HURDLE_BASE.category, T.HURDLE_BASE.mask, False)
-            top = T.HURDLE_TOP
+            spec = runner_table.HURDLE_BASE
+            base = _dynamic_box(world, spec, spec.category, spec.mask, False)
+            top = runner_table.HURDLE_TOP
             base.CreateFixture(_box_fixture(top.half_w, top.half_h, top.density, top.friction,
-                                            top.category, top.mask, top.name, T.HURDLE_TOP_OFFSET))
+                                            top.category, top.mask, top.name, runner_table.HURDLE_TOP_OFFSET))
             self._hurdle = base
 
-        self._bodies = [_dynamic_box(world, b, T.CATEGORY_RUNNER, T.MASK_RUNNER, True) for b in T.BODIES]
+        self._bodies = [_dynamic_box(world, b, runner_table.CATEGORY_RUNNER, runner_table.MASK_RUNNER, True)
+                        for b in runner_table.BODIES]
         self._joints = []
-        for spec, (local_a, local_b) in zip(T.JOINTS, T.JOINT_LOCAL_ANCHORS):
+        for spec, (local_a, local_b) in zip(runner_table.JOINTS, runner_table.JOINT_LOCAL_ANCHORS):
             self._joints.append(world.CreateRevoluteJoint(
-                bodyA=self._bodies[T.BODY_INDEX[spec.body_a]],
-                bodyB=self._bodies[T.BODY_INDEX[spec.body_b]],
+                bodyA=self._bodies[runner_table.BODY_INDEX[spec.body_a]],
+                bodyB=self._bodies[runner_table.BODY_INDEX[spec.body_b]],
                 localAnchorA=local_a, localAnchorB=local_b,
                 referenceAngle=spec.reference_angle,  # explicit, never from the pose [spec 4.1]
                 enableLimit=True, lowerAngle=spec.lower, upperAngle=spec.upper,
                 enableMotor=spec.motor, maxMotorTorque=spec.max_motor_torque, motorSpeed=0.0))
         self._world = world
 
-        joint = {name: self._joints[i] for name, i in T.JOINT_INDEX.items()}
-        self._head = self._bodies[T.BODY_INDEX["head"]]
-        self._torso = self._bodies[T.BODY_INDEX["torso"]]
-        self._obs_bodies = [self._bodies[T.BODY_INDEX[n]] for n in T.OBS_BODY_ORDER]
-        self._thigh_joints = [joint[n] for n in T.THIGH_JOINTS]
-        self._calf_joints = [joint[n] for n in T.CALF_JOINTS]
+        joint = {name: self._joints[i] for name, i in runner_table.JOINT_INDEX.items()}
+        self._head = self._bodies[runner_table.BODY_INDEX["head"]]
+        self._torso = self._bodies[runner_table.BODY_INDEX["torso"]]
+        self._obs_bodies = [self._bodies[runner_table.BODY_INDEX[n]] for n in runner_table.OBS_BODY_ORDER]
+        self._thigh_joints = [joint[n] for n in runner_table.THIGH_JOINTS]
+        self._calf_joints = [joint[n] for n in runner_table.CALF_JOINTS]
         self._left_hip, self._right_hip = joint["leftHip"], joint["rightHip"]
 
         self._rules.fallen = self._rules.jumped = self._rules.landed = False
@@ -216,28 +218,28 @@ class ReferenceQWOPEnv(gym.Env):
 
     def _distance(self) -> float:
         """Torso x in displayed metres (float32 position, double division)."""
-        return self._torso.position.x / T.WU_PER_METRE
+        return self._torso.position.x / runner_table.WU_PER_METRE
 
     def _game_time(self) -> float:
-        return self._clock_frames * T.CLOCK_PER_FRAME
+        return self._clock_frames * runner_table.CLOCK_PER_FRAME
 
     # -------------------------------------------------------- one game frame
     def _apply_keys(self, keys: int) -> None:
         """Q wins over W, O over P; with neither, the motors brake at speed 0.
         O/P also rewrite the hip limits, which keep their value when released [spec 5]."""
-        if keys & T.KEY_Q:
-            thigh = T.THIGH_SPEEDS_Q
-        elif keys & T.KEY_W:
-            thigh = T.THIGH_SPEEDS_W
+        if keys & runner_table.KEY_Q:
+            thigh = runner_table.THIGH_SPEEDS_Q
+        elif keys & runner_table.KEY_W:
+            thigh = runner_table.THIGH_SPEEDS_W
         else:
             thigh = (0.0, 0.0, 0.0, 0.0)
         for joint, speed in zip(self._thigh_joints, thigh):
             joint.motorSpeed = speed
         limits = None
-        if keys & T.KEY_O:
-            calf, limits = T.CALF_SPEEDS_O, T.HIP_LIMITS_O
-        elif keys & T.KEY_P:
-            calf, limits = T.CALF_SPEEDS_P, T.HIP_LIMITS_P
+        if keys & runner_table.KEY_O:
+            calf, limits = runner_table.CALF_SPEEDS_O, runner_table.HIP_LIMITS_O
+        elif keys & runner_table.KEY_P:
+            calf, limits = runner_table.CALF_SPEEDS_P, runner_table.HIP_LIMITS_P
         else:
             calf = (0.0, 0.0)
         for joint, speed in zip(self._calf_joints, calf):
@@ -253,9 +255,9 @@ class ReferenceQWOPEnv(gym.Env):
             self._clock_frames += 1
         if not rules.fallen:
             head = self._head
-            head.ApplyTorque(T.HEAD_TORQUE_GAIN * (head.angle + T.HEAD_TORQUE_ANGLE_OFFSET), True)
+            head.ApplyTorque(runner_table.HEAD_TORQUE_GAIN * (head.angle + runner_table.HEAD_TORQUE_ANGLE_OFFSET), True)
         self._apply_keys(keys)
-        self._world.Step(T.TIME_STEP, T.VELOCITY_ITERATIONS, T.POSITION_ITERATIONS)
+        self._world.Step(runner_table.TIME_STEP, runner_table.VELOCITY_ITERATIONS, runner_table.POSITION_ITERATIONS)
         # BeginContact (inside Step) has set the flags.
         if rules.landed and not self._ended:
             self._ended = self._paused = True  # the game stops the physics on landing
@@ -266,17 +268,15 @@ class ReferenceQWOPEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Rebuild the world (the physics has no randomness; ``seed`` seeds
         ``np_random`` and the action space only)."""
-        begin_reset(self, seed, options)
+        contract.begin_reset(self, seed, options)
         self._build_world()
         self._needs_reset = False
         return self._observation(), self._info()
 
     def step(self, action: Any):
-        if self._needs_reset:
-            raise gym.error.ResetNeeded(
-                "call reset() before step(): the episode has not started or has ended")
+        contract.check_started(self._needs_reset)
         o = self.env_options
-        keys = o.action_keys[check_action(action, o.n_actions)]
+        keys = o.action_keys[contract.check_action(action, o.n_actions)]
         for _ in range(o.frames_per_step):
             if self._paused:
                 break
@@ -292,13 +292,13 @@ class ReferenceQWOPEnv(gym.Env):
         self._prev_distance, self._prev_time = d, time
 
         # Termination [spec 7.5]; the torso bounds apply under both success rules.
-        terminated = self._ended or d < T.BOUND_MIN_M or d > T.BOUND_MAX_M
+        terminated = self._ended or d < runner_table.BOUND_MIN_M or d > runner_table.BOUND_MAX_M
         success = False
         if terminated:
             if o.success_rule == "game":
                 success = self._rules.landed and not self._rules.fallen
             else:
-                success = d > T.SUCCESS_DISTANCE_M
+                success = d > runner_table.SUCCESS_DISTANCE_M
             reward += o.success_reward if success else -o.failure_cost
         truncated = (not terminated and o.max_episode_steps > 0
                      and self._steps >= o.max_episode_steps)
@@ -316,12 +316,7 @@ class ReferenceQWOPEnv(gym.Env):
         return np.clip((raw - _OBS_CENTRE) / _OBS_HALF_RANGE, np.float32(-1), np.float32(1)).reshape(-1)
 
     def _info(self) -> dict[str, Any]:
-        return {
-            "distance": self._distance(),
-            "game_time": self._game_time(),
-            "is_success": self._success,
-            "episode_step": self._steps,
-        }
+        return contract.info(self._distance(), self._game_time(), self._success, self._steps)
 
     def close(self) -> None:
         self._world = None
@@ -340,7 +335,7 @@ class ReferenceQWOPEnv(gym.Env):
     @property
     def joint_limits(self) -> np.ndarray:
         """(11, 2) float32 current joint limits (hips change with O/P)."""
-        return np.array([j.limits for j in self._joints], np.float32).reshape(len(T.JOINTS), 2)
+        return np.array([j.limits for j in self._joints], np.float32).reshape(len(runner_table.JOINTS), 2)
 
     @property
     def body_pose(self) -> np.ndarray:
@@ -354,7 +349,7 @@ class ReferenceQWOPEnv(gym.Env):
         if self._hurdle is None:
             return np.full((2, 3), np.nan, np.float32)
         h = self._hurdle
-        top = h.GetWorldPoint(T.HURDLE_TOP_OFFSET)
+        top = h.GetWorldPoint(runner_table.HURDLE_TOP_OFFSET)
         return np.array([(h.position.x, h.position.y, h.angle), (top[0], top[1], h.angle)], np.float32)
 
     def flags(self) -> tuple[bool, bool, bool]:
@@ -366,10 +361,10 @@ class ReferenceQWOPEnv(gym.Env):
         ``qwop_fast._engine.Engine.describe_world()`` (for cross-checks)."""
         bodies = {
             name: dict(mass=b.mass, inertia=b.inertia, x=b.position.x, y=b.position.y, angle=b.angle)
-            for name, b in zip(T.BODY_NAMES, self._bodies)
+            for name, b in zip(runner_table.BODY_NAMES, self._bodies)
         }
         joints = {}
-        for name, j in zip(T.JOINT_NAMES, self._joints):
+        for name, j in zip(runner_table.JOINT_NAMES, self._joints):
             a, b = j.GetLocalAnchorA(), j.GetLocalAnchorB()
             joints[name] = dict(
                 local_anchor_a=(a.x, a.y), local_anchor_b=(b.x, b.y),
@@ -378,20 +373,9 @@ class ReferenceQWOPEnv(gym.Env):
         return {"bodies": bodies, "joints": joints}
 
 
-def _option_property(name: str) -> property:
-    def get(self: ReferenceQWOPEnv) -> Any:
-        return getattr(self.env_options, name)
-
-    def set(self: ReferenceQWOPEnv, value: Any) -> None:
-        new = self.env_options.replace(**{name: value})
-        if new.reduced_action_set != self.env_options.reduced_action_set:
-            raise ValueError("reduced_action_set cannot be changed on a live engine "
-                             "(it changes the action space); build a new one")
-        self.env_options = new
-
-    return property(get, set, doc=f"Env option {name!r} (see EnvOptions).")
+def _set_option(env: ReferenceQWOPEnv, name: str, value: Any) -> None:
+    # Read where it applies: each step reads env_options, reset rebuilds the world from it.
+    env.env_options = contract.replaced_options(env.env_options, name, value)
 
 
-for _name in option_names():
-    setattr(ReferenceQWOPEnv, _name, _option_property(_name))
-del _name
+contract.add_option_properties(ReferenceQWOPEnv, _set_option)

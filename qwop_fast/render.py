@@ -31,7 +31,8 @@ import numpy as np
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
-from . import runner_table as T  # noqa: E402
+from . import runner_table  # noqa: E402
+from .errors import UserError  # noqa: E402
 
 # ---------------------------------------------------------------- framing
 VIEW_HEIGHT_WU = 22.0  # world units shown top to bottom (runner ~16 wu tall)
@@ -104,7 +105,7 @@ def part_colour(name: str) -> tuple[int, int, int]:
     return _shade(colour, FAR_SIDE_SHADE) if name.startswith("left") else colour
 
 
-class DisplayError(RuntimeError):
+class DisplayError(UserError, RuntimeError):
     """A window was asked for but no display is available."""
 
 
@@ -167,7 +168,7 @@ class Renderer:
         """
         if self._surface is None:
             raise RuntimeError("Renderer.draw() called after close()")
-        bodies = _pose(state, "body_pose", len(T.BODIES))
+        bodies = _pose(state, "body_pose", len(runner_table.BODIES))
         hurdle = state.get("hurdle_pose")
         hurdle = None if hurdle is None else _pose(state, "hurdle_pose", 2)
 
@@ -208,9 +209,9 @@ class Renderer:
     # ------------------------------------------------------------- camera
     def _place_camera(self, bodies: np.ndarray) -> None:
         view_w, view_h = self.width / self.scale, self.height / self.scale
-        torso_x = float(bodies[T.BODY_INDEX["torso"], 0])
+        torso_x = float(bodies[runner_table.BODY_INDEX["torso"], 0])
         left = torso_x - TORSO_SCREEN_X * view_w
-        top = T.TRACK.top_y - TRACK_SCREEN_Y * view_h
+        top = runner_table.TRACK.top_y - TRACK_SCREEN_Y * view_h
         # Follow vertically only when a part would leave the frame (a high
         # jump, or falling off the end of the track).
         highest, lowest = float(bodies[:, 1].min()), float(bodies[:, 1].max())
@@ -232,7 +233,7 @@ class Renderer:
 
     def _draw_stand(self) -> None:
         # A far wall behind the track, scrolling at half the camera speed.
-        _, track_y = self.world_to_screen(0.0, T.TRACK.top_y)
+        _, track_y = self.world_to_screen(0.0, runner_table.TRACK.top_y)
         band_top = track_y - 5.0 * self.scale
         rect = pygame.Rect(0, round(band_top), self.width, round(track_y - band_top) + 1)
         pygame.draw.rect(self._surface, STAND, rect)
@@ -245,7 +246,7 @@ class Renderer:
             x += spacing
 
     def _draw_track(self) -> None:
-        surf, track = self._surface, T.TRACK
+        surf, track = self._surface, runner_table.TRACK
         x0, y0 = self.world_to_screen(track.x_min, track.top_y)
         x1, y1 = self.world_to_screen(track.x_max, track.top_y + 2 * track.half_height)
         left, right = max(0, round(x0)), min(self.width, round(x1))
@@ -260,7 +261,7 @@ class Renderer:
 
         view_x0, view_x1 = self.camera[0], self.camera[0] + self.width / self.scale
         # Sand pit: from the finish line to the end of the level.
-        pit_x0, _ = self.world_to_screen(T.FINISH_X, 0.0)
+        pit_x0, _ = self.world_to_screen(runner_table.FINISH_X, 0.0)
         pit_x1, _ = self.world_to_screen(SAND_PIT_END_X, 0.0)
         if pit_x1 > 0 and pit_x0 < self.width:
             pit = pygame.Rect(round(pit_x0), top, round(pit_x1 - pit_x0), round(0.6 * (y1 - y0)))
@@ -269,11 +270,11 @@ class Renderer:
         pygame.draw.line(surf, TRACK_TOP_LINE, (left, top), (right, top), max(1, round(0.15 * self.scale)))
 
         # A tick every metre (10 wu) and a post with a label every 10 m.
-        first = math.floor(view_x0 / T.WU_PER_METRE)
-        last = math.ceil(view_x1 / T.WU_PER_METRE)
+        first = math.floor(view_x0 / runner_table.WU_PER_METRE)
+        last = math.ceil(view_x1 / runner_table.WU_PER_METRE)
         for metre in range(first, last + 1):
-            x_wu = metre * T.WU_PER_METRE
-            if not track.x_min <= x_wu <= track.x_max or T.FINISH_X < x_wu <= SAND_PIT_END_X:
+            x_wu = metre * runner_table.WU_PER_METRE
+            if not track.x_min <= x_wu <= track.x_max or runner_table.FINISH_X < x_wu <= SAND_PIT_END_X:
                 continue  # off the track, or inside the sand pit
             sx, _ = self.world_to_screen(x_wu, 0.0)
             if metre % 10 == 0:
@@ -328,7 +329,7 @@ class Renderer:
 
     def _draw_hurdle(self, hurdle: np.ndarray) -> None:
         (bx, by, ba), (tx, ty, ta) = hurdle
-        base, top = T.HURDLE_BASE, T.HURDLE_TOP
+        base, top = runner_table.HURDLE_BASE, runner_table.HURDLE_TOP
         self._fill_box(self._box(bx, by, ba, base.half_w, base.half_h), HURDLE_BASE_COLOUR,
                        _shade(HURDLE_BASE_COLOUR, OUTLINE_SHADE))
         self._fill_box(self._box(tx, ty, ta, top.half_w, top.half_h), HURDLE_TOP_COLOUR, HURDLE_STRIPE)
@@ -340,9 +341,9 @@ class Renderer:
             self._fill_box(self._box(cx, cy, ta, top.half_w, 0.12 * top.half_h), HURDLE_STRIPE, HURDLE_STRIPE)
 
     def _draw_runner(self, bodies: np.ndarray) -> None:
-        for name in T.DRAW_ORDER:
-            i = T.BODY_INDEX[name]
-            spec = T.BODIES[i]
+        for name in runner_table.DRAW_ORDER:
+            i = runner_table.BODY_INDEX[name]
+            spec = runner_table.BODIES[i]
             x, y, angle = (float(v) for v in bodies[i])
             fill = part_colour(name)
             self._fill_box(self._box(x, y, angle, spec.half_w, spec.half_h), fill, _shade(fill, OUTLINE_SHADE))

@@ -15,8 +15,8 @@ import gymnasium as gym
 import numpy as np
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices, VecEnvStepReturn
 
+from . import contract
 from ._engine import Engine
-from .env import action_space, observation_space
 from .options import EnvOptions, option_names
 
 # Env methods that env_method() can call, and what they mean for the batch.
@@ -35,13 +35,17 @@ class QWOPVecEnv(VecEnv):
     :param env_kwargs: env options, as for ``QWOPEnv`` (see ``EnvOptions``).
     """
 
+    # The metadata of each env of the batch (rgb frames only, no window per
+    # env); SB3 sets ``self.metadata`` of the VecEnv itself.
+    env_metadata = contract.metadata("rgb_array")
+
     def __init__(self, n_envs: int, num_threads: int | None = None, seed: int | None = None,
                  render_mode: str | None = None, **env_kwargs: Any) -> None:
-        if render_mode not in (None, "rgb_array"):
-            raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+        contract.check_render_mode(render_mode, self.env_metadata["render_modes"])
         self.engine = Engine(n_envs, num_threads=num_threads, auto_reset=True, **env_kwargs)
         self._render_mode = render_mode
-        super().__init__(self.engine.n_envs, observation_space(), action_space(self.engine.options))
+        super().__init__(self.engine.n_envs, contract.observation_space(),
+                         contract.action_space(self.engine.options))
         self._actions: np.ndarray | None = None
         self._last_actions = np.zeros(self.num_envs, np.int64)
         self._renderers: list[Any] = []
@@ -62,7 +66,7 @@ class QWOPVecEnv(VecEnv):
                              "use set_attr for env options")
         self.engine.reset()
         self._last_actions[:] = 0
-        self.reset_infos = [self._info(i) for i in range(self.num_envs)]
+        self.reset_infos = contract.engine_infos(self.engine)
         self._reset_seeds()
         self._reset_options()
         return self.engine.obs.copy()
@@ -83,21 +87,11 @@ class QWOPVecEnv(VecEnv):
         rewards = e.reward.copy()
         terminated, truncated = e.terminated, e.truncated
         dones = terminated | truncated
-        distance, game_time = e.distance.tolist(), e.game_time.tolist()
-        success, steps = e.is_success.tolist(), e.episode_step.tolist()
-        infos: list[dict[str, Any]] = [
-            {"distance": d, "game_time": t, "is_success": s, "episode_step": k}
-            for d, t, s, k in zip(distance, game_time, success, steps)
-        ]
+        infos = contract.engine_infos(e)
         for i in np.flatnonzero(dones):
             infos[i]["terminal_observation"] = e.terminal_obs[i].copy()
             infos[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
         return obs, rewards, dones, infos
-
-    def _info(self, i: int) -> dict[str, Any]:
-        e = self.engine
-        return {"distance": float(e.distance[i]), "game_time": float(e.game_time[i]),
-                "is_success": bool(e.is_success[i]), "episode_step": int(e.episode_step[i])}
 
     def close(self) -> None:
         for r in self._renderers:
@@ -125,12 +119,11 @@ class QWOPVecEnv(VecEnv):
             return [self._render_mode] * len(idx)
         if attr_name in option_names():
             return [getattr(self.engine.options, attr_name)] * len(idx)
-        if attr_name in ("observation_space", "action_space", "metadata"):
-            value = getattr(self, attr_name) if attr_name != "metadata" else {
-                "render_modes": ["rgb_array"], "render_fps": 30}
-            return [value] * len(idx)
-        if attr_name in ("distance", "game_time", "is_success", "episode_step",
-                         "joint_angle", "joint_limits", "body_pose"):
+        if attr_name == "metadata":
+            return [self.env_metadata] * len(idx)
+        if attr_name in ("observation_space", "action_space"):
+            return [getattr(self, attr_name)] * len(idx)
+        if attr_name in contract.STATE_NAMES:
             arr = getattr(self.engine, attr_name)
             return [arr[i].copy() if arr.ndim > 1 else arr[i].item() for i in idx]
         raise AttributeError(f"QWOPVecEnv envs have no attribute {attr_name!r}; readable: render_mode, "
@@ -155,7 +148,8 @@ class QWOPVecEnv(VecEnv):
         if method_name == "reset":
             self.engine.reset(np.asarray(idx, np.int64))
             self._last_actions[idx] = 0
-            return [(self.engine.obs[i].copy(), self._info(i)) for i in idx]
+            infos = contract.engine_infos(self.engine, idx)
+            return [(self.engine.obs[i].copy(), info) for i, info in zip(idx, infos)]
         if method_name == "render":
             return [self._render_one(i) for i in idx]
         if method_name == "get_wrapper_attr":
@@ -174,16 +168,9 @@ class QWOPVecEnv(VecEnv):
         while len(self._renderers) <= i:
             self._renderers.append(None)
         if self._renderers[i] is None:
-            self._renderers[i] = Renderer(window=False, fps=30)
-        e = self.engine
-        state = {
-            "body_pose": e.current_body_pose()[i],
-            "hurdle_pose": e.current_hurdle_pose()[i],
-            "distance": float(e.distance[i]),
-            "game_time": float(e.game_time[i]),
-            "keys": e.options.action_names[int(self._last_actions[i])],
-        }
-        return self._renderers[i].draw(state)
+            self._renderers[i] = Renderer(window=False, fps=contract.RENDER_FPS)
+        keys = self.engine.options.action_names[int(self._last_actions[i])]
+        return self._renderers[i].draw(contract.render_state(self.engine, i, keys))
 
     def get_images(self, max_envs: int = 4) -> Sequence[np.ndarray | None]:
         """RGB frames of the first ``max_envs`` envs (SB3 tiles them in render())."""

@@ -8,7 +8,7 @@ import resource
 import numpy as np
 import pytest
 
-from qwop_fast import runner_table as T
+from qwop_fast import runner_table
 from qwop_fast._engine import Engine
 
 # Spec 7.1: (x, y, angle) of each body at reset, in observation order.
@@ -57,14 +57,14 @@ def test_counts_and_total_mass():
     assert sum(j["motor"] for j in world["joints"].values()) == 6
     total = sum(b["mass"] for b in world["bodies"].values())
     assert total == pytest.approx(103.0775, abs=1e-4)
-    assert total == pytest.approx(T.total_mass(), abs=1e-4)
+    assert total == pytest.approx(runner_table.total_mass(), abs=1e-4)
     feet = world["bodies"]["leftFoot"]["mass"] + world["bodies"]["rightFoot"]["mass"]
     assert feet == pytest.approx(22.68, abs=1e-4)
 
 
 def test_joints_as_specified():
     world = Engine(1, num_threads=1).describe_world()
-    for spec, (local_a, local_b) in zip(T.JOINTS, T.JOINT_LOCAL_ANCHORS):
+    for spec, (local_a, local_b) in zip(runner_table.JOINTS, runner_table.JOINT_LOCAL_ANCHORS):
         j = world["joints"][spec.name]
         assert j["reference_angle"] == pytest.approx(spec.reference_angle, abs=1e-6)
         assert (j["lower"], j["upper"]) == pytest.approx((spec.lower, spec.upper), abs=1e-6)
@@ -79,7 +79,7 @@ def test_joints_as_specified():
 def test_initial_observation_matches_spec_table():
     obs = Engine(3, num_threads=1).obs
     assert obs.shape == (3, 60) and obs.dtype == np.float32
-    for slot, name in enumerate(T.OBS_BODY_ORDER):
+    for slot, name in enumerate(runner_table.OBS_BODY_ORDER):
         x, y, a = SPEC_INITIAL_OBS[name]
         row = obs[0, 5 * slot: 5 * slot + 5]
         assert row[:3] == pytest.approx((x, y, a), abs=2e-6), name
@@ -97,16 +97,16 @@ def test_start_distance_and_clock():
 def test_first_frame_falls_by_g_dt_squared():
     e = Engine(1, num_threads=1, frames_per_step=1)
     e.step([0])
-    torso = e.body_pose[0, T.BODY_INDEX["torso"]]
+    torso = e.body_pose[0, runner_table.BODY_INDEX["torso"]]
     assert torso[1] == pytest.approx(-1.8549, abs=2e-3)
 
 
 def _feet_bottom(pose):
     """Lowest corner (largest y) of either foot."""
     lowest = -math.inf
-    for name in T.FOOT_PARTS:
-        b = T.BODIES[T.BODY_INDEX[name]]
-        x, y, a = pose[T.BODY_INDEX[name]]
+    for name in runner_table.FOOT_PARTS:
+        b = runner_table.BODIES[runner_table.BODY_INDEX[name]]
+        x, y, a = pose[runner_table.BODY_INDEX[name]]
         c, s = math.cos(a), math.sin(a)
         for sx in (-1, 1):
             for sy in (-1, 1):
@@ -120,7 +120,7 @@ def test_feet_land_on_frame_five():
     for f in range(1, 20):
         e.step([0])
         # within the polygon skin (0.02 combined) of the track top
-        if landed_at is None and _feet_bottom(e.body_pose[0]) > T.TRACK.top_y - 0.03:
+        if landed_at is None and _feet_bottom(e.body_pose[0]) > runner_table.TRACK.top_y - 0.03:
             landed_at = f
     assert landed_at is not None and 4 <= landed_at <= 6
 
@@ -174,7 +174,7 @@ def test_idle_reward_and_first_step_reference():
     e = Engine(1, num_threads=1, frames_per_step=4)
     e.step([0])
     # reset reference: speed term from the reset state, time cost 1/30
-    torso_dx = (e.distance[0] - T.BODIES[0].x / 10) * 10
+    torso_dx = (e.distance[0] - runner_table.BODIES[0].x / 10) * 10
     expected = 0.01 * (torso_dx / 10) / (4 / 300) - 1 / 30
     assert e.reward[0] == pytest.approx(expected, abs=1e-5)
     # the sources' quirk: the first step is measured from (0, 0)

@@ -117,18 +117,5 @@ def test_reset_options_are_rejected_clearly():
         env.reset(options={"hurdle": False})
 
 
-def test_shaping_wrapper_at_spawn():
-    from qwop_fast.wrappers import RewardShapingWrapper
-
-    env = RewardShapingWrapper(QWOPEnv(frames_per_step=1))
-    env.reset()
-    _, _, _, _, info = env.step(0)
-    # spec 9.2: at spawn 4 joints sit near a limit -> -0.20; posture 0
-    assert info["shaped_rewards"]["joint"] == pytest.approx(-0.20)
-    assert info["shaped_rewards"]["posture"] == 0.0 and info["shaped_rewards"]["energy"] == 0.0
-    _, _, _, _, info = env.step(1)
-    assert info["shaped_rewards"]["energy"] == pytest.approx(-0.01)
-
-
 def test_version():
     assert qwop_fast.__version__

@@ -4,13 +4,12 @@ import json
 import re
 
 import pytest
-from subcommand import run_subcommand  # sets SDL_VIDEODRIVER=dummy before pygame starts
 
 import imageio.v3 as iio
 import pygame
 
 from qwop_fast import QWOPEnv
-from qwop_fast import runner_table as T
+from qwop_fast import runner_table
 from qwop_fast.play import PLAY_OPTIONS, play
 from qwop_fast.recording import Recording, RecordingError, load
 from qwop_fast.replay import replay
@@ -41,7 +40,7 @@ def direct_run(names, **options):
     env.reset()
     info = {}
     for name in names:
-        *_, info = env.step(T.FULL_ACTION_NAMES.index("" if name == "none" else name))
+        *_, info = env.step(runner_table.FULL_ACTION_NAMES.index("" if name == "none" else name))
     env.close()
     return info["distance"]
 
@@ -68,7 +67,7 @@ def test_play_records_the_keys_held_in_each_frame(played):
     assert played.best_distance == rec.final_distance
 
 
-def test_recording_round_trips_and_replays_bit_exactly(played, tmp_path, capsys):
+def test_recording_round_trips_and_replays_bit_exactly(played, tmp_path, capsys, run_command):
     path = played.recording.save(tmp_path / "run.json")
     data = json.loads(path.read_text())
     assert data["format"] == "qwop-fast-recording" and data["version"] == 1
@@ -78,18 +77,18 @@ def test_recording_round_trips_and_replays_bit_exactly(played, tmp_path, capsys)
     assert result["steps"] == len(SCRIPT)
 
     gif = tmp_path / "replay.gif"
-    assert run_subcommand("replay", [str(path), "--output", str(gif), "--fps", "30"]) == 0
+    assert run_command("replay", [str(path), "--output", str(gif), "--fps", "30"]) == 0
     out = capsys.readouterr().out
     assert "as recorded" in out and f"({len(SCRIPT) + 1} frames)" in out
     assert iio.imread(gif, index=None).shape == (len(SCRIPT) + 1, 400, 640, 3)
 
 
-def test_replay_window_mode_headless(played, tmp_path, capsys):
+def test_replay_window_mode_headless(played, tmp_path, capsys, run_command):
     path = played.recording.save(tmp_path / "run.json")
     # No --output: a (dummy) window at real speed; a short slice keeps it quick.
     short = Recording(played.recording.env_options, SCRIPT[:6], direct_run(SCRIPT[:6]))
     short.save(path)
-    assert run_subcommand("replay", [str(path), "--fps", "200"]) == 0
+    assert run_command("replay", [str(path), "--fps", "200"]) == 0
     assert "as recorded (6 frames)" in capsys.readouterr().out
 
 
@@ -131,7 +130,7 @@ def test_window_event_queue_is_read_when_no_events_are_given():
     assert result.recording.keys == ["W"] * 4
 
 
-def test_play_command_records_to_a_file(tmp_path, capsys):
+def test_play_command_records_to_a_file(tmp_path, capsys, run_command):
     # Real pacing and the real event queue: W is held from the start, and a
     # timer presses Esc after a fifth of a second.
     pygame.display.init()
@@ -139,12 +138,12 @@ def test_play_command_records_to_a_file(tmp_path, capsys):
     pygame.event.post(keydown(pygame.K_w))
     pygame.time.set_timer(keydown(pygame.K_ESCAPE), 200, loops=1)
     path = tmp_path / "rec" / "me.json"
-    assert run_subcommand("play", ["--record", str(path), "--no-hurdle"]) == 0
+    assert run_command("play", ["--record", str(path), "--no-hurdle"]) == 0
     rec = load(path)
     assert 2 <= len(rec.keys) <= 12 and set(rec.keys) == {"W"}  # ~6 frames at 30 fps
     assert not rec.env_options.hurdle
     assert f"recorded {len(rec.keys)} frames" in capsys.readouterr().out
-    assert run_subcommand("replay", [str(path), "--output", str(tmp_path / "me.gif")]) == 0
+    assert run_command("replay", [str(path), "--output", str(tmp_path / "me.gif")]) == 0
 
 
 # ------------------------------------------------------------ bad recordings
@@ -173,13 +172,13 @@ def good_recording(**changes):
      r"keys\[1\] = 'QO' is not an action of the 9-action"),
     (good_recording(final_distance="far"), "final_distance must be a finite number"),
 ])
-def test_unreadable_recordings_name_the_file_and_problem(tmp_path, capsys, content, problem):
+def test_unreadable_recordings_name_the_file_and_problem(tmp_path, capsys, content, problem, run_command):
     path = tmp_path / "bad.json"
     if isinstance(content, str):
         path.write_text(content)
     elif content is not None:
         write_json(path, content)
-    assert run_subcommand("replay", [str(path)]) == 2
+    assert run_command("replay", [str(path)]) == 2
     err = capsys.readouterr().err
     assert str(path) in err
     assert re.search(problem, err), err
@@ -195,22 +194,22 @@ def test_directory_and_binary_file_are_clear_errors(tmp_path):
         load(tmp_path / "x.json")
 
 
-def test_replay_reports_a_different_final_distance(tmp_path, capsys):
+def test_replay_reports_a_different_final_distance(tmp_path, capsys, run_command):
     path = write_json(tmp_path / "off.json", good_recording(final_distance=12.5))
-    assert run_subcommand("replay", [str(path)]) == 1
+    assert run_command("replay", [str(path)]) == 1
     assert "differs from the recorded 12.5" in capsys.readouterr().err
 
 
-def test_replay_rejects_keys_after_the_episode_ended(tmp_path, capsys):
+def test_replay_rejects_keys_after_the_episode_ended(tmp_path, capsys, run_command):
     fell = play(events=key_events(["O"] * 90), fps=0).recording
     data = fell.to_json()
     data["keys"] += ["none"] * 5
     path = write_json(tmp_path / "long.json", data)
-    assert run_subcommand("replay", [str(path), "--fps", "1000"]) == 2
+    assert run_command("replay", [str(path), "--fps", "1000"]) == 2
     assert f"ended after {len(fell.keys)} of its {len(fell.keys) + 5} frames" in capsys.readouterr().err
 
 
-def test_replay_output_must_be_gif_or_mp4(played, tmp_path, capsys):
+def test_replay_output_must_be_gif_or_mp4(played, tmp_path, capsys, run_command):
     path = played.recording.save(tmp_path / "run.json")
-    assert run_subcommand("replay", [str(path), "--output", str(tmp_path / "x.avi")]) == 2
+    assert run_command("replay", [str(path), "--output", str(tmp_path / "x.avi")]) == 2
     assert "must end in .gif or .mp4" in capsys.readouterr().err

@@ -28,11 +28,9 @@ import pytest
 
 pytest.importorskip("Box2D", reason="the reference env needs pybox2d: pip install 'qwop-fast[reference]'")
 
-from qwop_fast import QWOPEnv, runner_table as T  # noqa: E402
+from qwop_fast import QWOPEnv, runner_table  # noqa: E402
+from qwop_fast.key_programs import ACTION, FRAME_BY_FRAME, GAITS, gait_program, random_program  # noqa: E402
 from qwop_fast.reference import ReferenceQWOPEnv  # noqa: E402
-
-FRAME = dict(frames_per_step=1, reduced_action_set=False)  # one env step = one frame, all 16 key sets
-ACTION = {name: i for i, name in enumerate(T.FULL_ACTION_NAMES)}  # "QO" -> 6, "" -> 0
 
 
 def run_program(env, actions):
@@ -60,17 +58,9 @@ def lockstep(ref, fast, actions):
             return
 
 
-def random_program(rng, n_frames=100, max_hold=30):
-    """Random keys (16 actions) held for random 1..max_hold frames."""
-    actions: list[int] = []
-    while len(actions) < n_frames:
-        actions += [int(rng.integers(16))] * int(rng.integers(1, max_hold + 1))
-    return actions[:n_frames]
-
-
 @pytest.fixture(scope="module")
 def envs():
-    ref, fast = ReferenceQWOPEnv(**FRAME), QWOPEnv(**FRAME)
+    ref, fast = ReferenceQWOPEnv(**FRAME_BY_FRAME), QWOPEnv(**FRAME_BY_FRAME)
     yield ref, fast
     ref.close()
     fast.close()
@@ -82,9 +72,9 @@ def test_same_world_as_the_cpp_engine(envs):
     ref.reset()
     fast.reset()
     a, b = ref.describe_world(), fast._engine.describe_world()
-    assert list(a["bodies"]) == list(b["bodies"]) == list(T.BODY_NAMES)
-    assert list(a["joints"]) == list(b["joints"]) == list(T.JOINT_NAMES)
-    for name in T.BODY_NAMES:
+    assert list(a["bodies"]) == list(b["bodies"]) == list(runner_table.BODY_NAMES)
+    assert list(a["joints"]) == list(b["joints"]) == list(runner_table.JOINT_NAMES)
+    for name in runner_table.BODY_NAMES:
         ra, rb = a["bodies"][name], b["bodies"][name]
         # Same float32 inputs and the same box area: bit-identical.
         for key in ("mass", "x", "y", "angle"):
@@ -93,19 +83,19 @@ def test_same_world_as_the_cpp_engine(envs):
         # reference point in 2.3 (vertex mean) and 2.4 (first vertex), so the
         # float32 inertia differs in the last bits: measured <= 6.9e-7 relative.
         assert ra["inertia"] == pytest.approx(rb["inertia"], rel=2e-6), name
-        spec = T.BODIES[T.BODY_INDEX[name]]
+        spec = runner_table.BODIES[runner_table.BODY_INDEX[name]]
         assert ra["mass"] == pytest.approx(spec.density * 4 * spec.half_w * spec.half_h, rel=1e-6)
-    for name in T.JOINT_NAMES:
+    for name in runner_table.JOINT_NAMES:
         ja, jb = a["joints"][name], b["joints"][name]
         for key in ("local_anchor_a", "local_anchor_b", "reference_angle", "lower", "upper",
                     "motor", "max_motor_torque", "angle"):
             assert ja[key] == jb[key], (name, key)
-        spec = T.JOINTS[T.JOINT_INDEX[name]]
-        local_a, local_b = T.JOINT_LOCAL_ANCHORS[T.JOINT_INDEX[name]]
+        spec = runner_table.JOINTS[runner_table.JOINT_INDEX[name]]
+        local_a, local_b = runner_table.JOINT_LOCAL_ANCHORS[runner_table.JOINT_INDEX[name]]
         assert ja["local_anchor_a"] == pytest.approx(local_a, abs=1e-6)
         assert ja["local_anchor_b"] == pytest.approx(local_b, abs=1e-6)
         assert (ja["lower"], ja["upper"]) == pytest.approx((spec.lower, spec.upper), abs=1e-7)
-    assert T.total_mass() == pytest.approx(sum(v["mass"] for v in a["bodies"].values()), rel=1e-6)
+    assert runner_table.total_mass() == pytest.approx(sum(v["mass"] for v in a["bodies"].values()), rel=1e-6)
 
 
 def test_initial_observation_and_info_identical(envs):
@@ -198,7 +188,7 @@ def test_held_keys_agree_on_falling(envs):
 
 def test_equivalent_key_sets_are_bit_identical():
     """Q beats W and O beats P, so e.g. QWOP behaves exactly as QO [spec 9.1]."""
-    env = ReferenceQWOPEnv(**FRAME)
+    env = ReferenceQWOPEnv(**FRAME_BY_FRAME)
     for same in (["Q", "QW"], ["O", "OP"], ["QO", "QWO", "QOP", "QWOP"], ["QP", "QWP"], ["WO", "WOP"]):
         runs = []
         for name in same:
@@ -207,22 +197,6 @@ def test_equivalent_key_sets_are_bit_identical():
         for other in runs[1:]:
             np.testing.assert_array_equal(runs[0], other)
     env.close()
-
-
-GAITS = {  # open-loop cycles from spec 9.2: (keys, frames) repeated
-    "WO 25, QP 10": [("WO", 25), ("QP", 10)],
-    "QO 4, WP 19": [("QO", 4), ("WP", 19)],
-    "WO 13, QP 7": [("WO", 13), ("QP", 7)],
-    "WO 4, QP 4, none 3": [("WO", 4), ("QP", 4), ("", 3)],
-}
-
-
-def gait_program(cycle, n_frames=750):
-    actions: list[int] = []
-    while len(actions) < n_frames:
-        for keys, frames in cycle:
-            actions += [ACTION[keys]] * frames
-    return actions[:n_frames]
 
 
 @pytest.mark.parametrize("gait", list(GAITS))
@@ -300,7 +274,7 @@ def _touching_parts(env):
         if contact.touching:
             tags = {contact.fixtureA.userData, contact.fixtureB.userData}
             if "track" in tags:
-                parts |= tags & set(T.BODY_NAMES)
+                parts |= tags & set(runner_table.BODY_NAMES)
     return parts
 
 
@@ -310,15 +284,15 @@ def _drop_runner_rotated(env, degrees, gap=0.05):
     the track: the part that ends up lowest touches the track first."""
     turn = np.radians(degrees)
     c, s = np.cos(turn), np.sin(turn)
-    px, py = env._bodies[T.BODY_INDEX["torso"]].position
+    px, py = env._bodies[runner_table.BODY_INDEX["torso"]].position
     poses = []
-    for body, spec in zip(env._bodies, T.BODIES):
+    for body, spec in zip(env._bodies, runner_table.BODIES):
         x, y = body.position.x - px, body.position.y - py
         x, y, angle = px + c * x - s * y, py + s * x + c * y, body.angle + turn
         corners = [y + np.sin(angle) * sx * spec.half_w + np.cos(angle) * sy * spec.half_h
                    for sx in (-1, 1) for sy in (-1, 1)]
         poses.append((x, y, angle, max(corners)))
-    lift = T.TRACK.top_y - gap - max(p[3] for p in poses)
+    lift = runner_table.TRACK.top_y - gap - max(p[3] for p in poses)
     for body, (x, y, angle, _) in zip(env._bodies, poses):
         body.position = (x, y + lift)
         body.angle = angle
@@ -368,14 +342,14 @@ def test_hurdle_built_like_cpp(envs):
     ref, fast = envs
     ref.reset()
     fast.reset()
-    spawn = np.array([(s.x, s.y, 0.0) for s in (T.HURDLE_BASE, T.HURDLE_TOP)], np.float32)
+    spawn = np.array([(s.x, s.y, 0.0) for s in (runner_table.HURDLE_BASE, runner_table.HURDLE_TOP)], np.float32)
     np.testing.assert_allclose(ref.hurdle_pose, spawn, atol=1e-5)
     np.testing.assert_allclose(fast._engine.current_hurdle_pose()[0], spawn, atol=1e-5)
     for _ in lockstep(ref, fast, [0] * 300):
         pass
     for pose in (ref.hurdle_pose, fast._engine.current_hurdle_pose()[0]):
-        base_bottom = pose[0, 1] + T.HURDLE_BASE.half_h
-        assert 0.0 < T.TRACK.top_y - base_bottom < 0.03  # resting on the track (skin 0.02)
+        base_bottom = pose[0, 1] + runner_table.HURDLE_BASE.half_h
+        assert 0.0 < runner_table.TRACK.top_y - base_bottom < 0.03  # resting on the track (skin 0.02)
         assert np.abs(pose[:, 0] - spawn[:, 0]).max() < 1e-3  # and staying put
         assert np.abs(pose[:, 2]).max() < 1e-4
     no_hurdle = ReferenceQWOPEnv(hurdle=False)

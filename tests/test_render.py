@@ -5,18 +5,18 @@ import sys
 
 import numpy as np
 import pytest
-import subcommand  # noqa: F401  (sets SDL_VIDEODRIVER=dummy before pygame starts)
 
 import imageio.v3 as iio
 import pygame
 
 from qwop_fast import QWOPEnv, QWOPVecEnv
-from qwop_fast import runner_table as T
+from qwop_fast import runner_table
+from qwop_fast.key_programs import GAITS, gait_program
 from qwop_fast.animation import AnimationWriter, OutputError, ffmpeg_available
 from qwop_fast.render import SHIRT, SKIN, Renderer, colours, part_colour
 
 # A fast forward gait at one frame per step: WO for 25 frames, QP for 10 (spec 9.2).
-GAIT = [T.FULL_ACTION_NAMES.index("WO")] * 25 + [T.FULL_ACTION_NAMES.index("QP")] * 10
+GAIT = gait_program(GAITS["WO 25, QP 10"], 35)  # one cycle
 
 
 def frame_env(**kwargs):
@@ -117,13 +117,13 @@ def test_parts_are_layered_in_draw_order():
     renderer = Renderer()
     frame = renderer.draw({**state, "body_pose": pose})
     sx, sy = renderer.world_to_screen(10.0, 0.0)
-    assert T.DRAW_ORDER[-1] == "rightForearm"
+    assert runner_table.DRAW_ORDER[-1] == "rightForearm"
     assert tuple(frame[round(sy), round(sx)]) == part_colour("rightForearm") == SKIN
     # Drop the front parts one by one: the torso shows once nothing after it covers the point.
-    after_torso = T.DRAW_ORDER[T.DRAW_ORDER.index("torso") + 1:]
+    after_torso = runner_table.DRAW_ORDER[runner_table.DRAW_ORDER.index("torso") + 1:]
     pose_back = pose.copy()
     for name in after_torso:
-        pose_back[T.BODY_INDEX[name], 0] = 500.0  # far out of view
+        pose_back[runner_table.BODY_INDEX[name], 0] = 500.0  # far out of view
     frame = renderer.draw({**state, "body_pose": pose_back})
     assert tuple(frame[round(sy), round(sx)]) == SHIRT
 

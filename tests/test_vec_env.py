@@ -7,7 +7,6 @@ import torch
 from stable_baselines3.common.vec_env import VecEnv, VecFrameStack, VecMonitor, VecNormalize
 
 from qwop_fast import QWOPEnv, QWOPVecEnv
-from qwop_fast.wrappers import RewardShapingWrapper, VecRewardShaping
 
 torch.set_num_threads(1)
 
@@ -131,32 +130,6 @@ def test_bad_construction():
         QWOPVecEnv(2, bogus=1)
     with pytest.raises(ValueError, match="render_mode"):
         QWOPVecEnv(2, render_mode="human")
-
-
-def test_vectorised_shaping_agrees_with_single_env_shaping():
-    n, steps = 4, 120
-    actions = np.random.default_rng(2).integers(0, 9, (steps, n))
-    venv = VecRewardShaping(QWOPVecEnv(n, num_threads=2, max_episode_steps=50))
-    envs = [RewardShapingWrapper(QWOPEnv(max_episode_steps=50)) for _ in range(n)]
-    venv.reset()
-    for env in envs:
-        env.reset()
-    for t in range(steps):
-        _, rewards, _, infos = venv.step(actions[t])
-        for i, env in enumerate(envs):
-            _, r, term, trunc, info = env.step(int(actions[t, i]))
-            assert infos[i]["shaped_rewards"] == pytest.approx(info["shaped_rewards"], abs=1e-9)
-            assert rewards[i] == pytest.approx(r, abs=1e-5)
-            if term or trunc:
-                env.reset()
-
-
-def test_shaping_needs_a_qwop_vec_env():
-    from stable_baselines3.common.vec_env import DummyVecEnv
-    import gymnasium as gym
-
-    with pytest.raises(TypeError, match="QWOPVecEnv"):
-        VecRewardShaping(DummyVecEnv([lambda: gym.make("CartPole-v1")]))
 
 
 def test_qrdqn_and_ppo_train_save_and_load(tmp_path):

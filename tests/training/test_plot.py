@@ -4,13 +4,12 @@ import re
 
 import numpy as np
 import pytest
-from subcommand import run_subcommand
 
 import imageio.v3 as iio
 from stable_baselines3.common.vec_env import VecMonitor
 
 from qwop_fast import QWOPVecEnv
-from qwop_fast.plot import find_monitor, moving_average, read_monitor
+from qwop_fast.training.plot import find_monitor, moving_average, read_monitor
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +42,9 @@ def test_monitor_file_is_read(run_dir):
     assert episodes.timesteps[-1] == sum(lengths) and np.all(np.diff(episodes.timesteps) > 0)
 
 
-def test_plot_writes_a_png(run_dir, tmp_path, capsys):
+def test_plot_writes_a_png(run_dir, tmp_path, capsys, run_command):
     run, lengths, _ = run_dir
-    assert run_subcommand("plot", [str(run)]) == 0
+    assert run_command("plot", [str(run)]) == 0
     png = run / "learning_curves.png"
     image = iio.imread(png)
     assert image.ndim == 3 and image.shape[0] > 400 and image.shape[1] > 400
@@ -53,7 +52,7 @@ def test_plot_writes_a_png(run_dir, tmp_path, capsys):
     assert f"({len(lengths)} episodes, {sum(lengths)} timesteps)" in capsys.readouterr().out
     # The monitor file itself and an explicit output path work too.
     out = tmp_path / "figs" / "curves.png"
-    assert run_subcommand("plot", [str(run / "monitor.csv"), "--output", str(out), "--window", "5"]) == 0
+    assert run_command("plot", [str(run / "monitor.csv"), "--output", str(out), "--window", "5"]) == 0
     assert iio.imread(out).shape == image.shape
 
 
@@ -78,7 +77,7 @@ def test_moving_average():
     ("bad_value", ["{tmp}"], "bad value in column 'r'"),
     ("header_only", ["{tmp}", "--output", "{tmp}/x.jpg"], "must end in .png"),
 ])
-def test_plot_errors_name_the_problem(tmp_path, capsys, setup, argv, problem):
+def test_plot_errors_name_the_problem(tmp_path, capsys, setup, argv, problem, run_command):
     contents = {
         "header_only": '#{"t_start": 0}\nr,l,t,distance,is_success\n',
         "not_monitor": "r,l,t\n1,2,3\n",
@@ -86,7 +85,7 @@ def test_plot_errors_name_the_problem(tmp_path, capsys, setup, argv, problem):
     }
     if setup in contents:
         (tmp_path / "monitor.csv").write_text(contents[setup])
-    assert run_subcommand("plot", [a.format(tmp=tmp_path) for a in argv]) == 2
+    assert run_command("plot", [a.format(tmp=tmp_path) for a in argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("qwop-fast plot: error:") and re.search(problem, err), err
     assert "Traceback" not in err

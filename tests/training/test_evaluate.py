@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from qwop_fast.cli import main
-from qwop_fast.config import TrainConfig, dump_config
-from qwop_fast.evaluate import parse_env_kwargs, summarize, EvaluateError
+from qwop_fast.training.config import TrainConfig, dump_config
+from qwop_fast.training.evaluate import parse_env_kwargs, summarize, EvaluateError
 
 
 @pytest.fixture(scope="module")

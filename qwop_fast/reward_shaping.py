@@ -7,6 +7,9 @@ terms to the reward and report them in ``info["shaped_rewards"]``.
 
 The state they read (torso y, joint angles and current limits) is the state the
 step ended in, exposed by the engine as batched arrays.
+
+``VecRewardShaping`` is an SB3 ``VecEnvWrapper``, so this module imports
+stable-baselines3 (as ``vec_env.py`` does); ``import qwop_fast`` imports neither.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ import gymnasium as gym
 import numpy as np
 from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper
 
-from . import runner_table as T
+from . import runner_table
 
-_TORSO = T.BODY_INDEX["torso"]
+_TORSO = runner_table.BODY_INDEX["torso"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ def shaping_terms(weights: ShapingWeights, torso_y: np.ndarray, joint_angle: np.
     action / prev_action (n,) ints; first_step (n,) bool (no energy term then).
     """
     # Posture: the torso centre lower than y = -T costs w_p per wu below it.
-    below = torso_y.astype(np.float64) + T.POSTURE_THRESHOLD
+    below = torso_y.astype(np.float64) + runner_table.POSTURE_THRESHOLD
     posture = np.where(below > 0.0, -weights.posture_weight * below, 0.0)
     # Energy: changing keys costs w_e (not on the first step of an episode).
     changed = (action != prev_action) & ~first_step
@@ -55,7 +58,7 @@ def shaping_terms(weights: ShapingWeights, torso_y: np.ndarray, joint_angle: np.
     hi = joint_limits[..., 1].astype(np.float64)
     theta = joint_angle.astype(np.float64)
     span = hi - lo
-    band = span * (1.0 - T.JOINT_BAND_FRACTION)
+    band = span * (1.0 - runner_table.JOINT_BAND_FRACTION)
     near = ((np.abs(theta - lo) < band) | (np.abs(theta - hi) < band)) & (span >= 1e-6)
     joint = -weights.joint_weight * near.sum(axis=-1)
     return {"posture": posture, "energy": energy, "joint": joint.astype(np.float64)}

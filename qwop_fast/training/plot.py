@@ -1,57 +1,38 @@
-"""Plot a run's learning curves to a PNG.
-
-Reads RUN/monitor.csv (written during training by SB3's VecMonitor with the
-info keywords distance and is_success) and draws episode reward, distance
-and success rate against timesteps (the running total of episode lengths),
-each with a moving average. RUN may also be the monitor.csv file itself.
-
-examples:
-  qwop-fast plot runs/qrdqn-1                  # writes runs/qrdqn-1/learning_curves.png
-  qwop-fast plot runs/qrdqn-1 --output curves.png --window 200
-"""
+"""Learning curves of a run: reading its monitor.csv and drawing the PNG
+(``qwop-fast plot --help``, ``qwop_fast/cli/plot.py``)."""
 
 from __future__ import annotations
 
 import argparse
 import csv
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 
-from .argtypes import positive_int
+from ..errors import UserError
+
+matplotlib.use("Agg")  # files only: no display needed
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 
 MONITOR_NAME = "monitor.csv"
 DEFAULT_OUTPUT_NAME = "learning_curves.png"
 
 
-class MonitorError(ValueError):
+class MonitorError(UserError, ValueError):
     """A run folder or monitor file that cannot be plotted; the message names it."""
 
 
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run", metavar="RUN", help=f"a run folder holding {MONITOR_NAME} (or the file itself)")
-    parser.add_argument("--output", metavar="PNG", help=f"the image to write (default: RUN/{DEFAULT_OUTPUT_NAME})")
-    parser.add_argument("--window", type=positive_int, default=None, metavar="N",
-                        help="episodes in the moving average (default: about 1/20 of the episodes, 1 to 500)")
-
-
-def run(args: argparse.Namespace) -> int:
-    try:
-        monitor = find_monitor(args.run)
-        output = Path(args.output) if args.output else monitor.parent / DEFAULT_OUTPUT_NAME
-        if output.suffix.lower() != ".png":
-            raise MonitorError(f"--output {str(output)!r} must end in .png")
-        episodes = read_monitor(monitor)
-        plot(episodes, output, title=monitor.parent.name, window=args.window)
-    except MonitorError as exc:
-        print(f"qwop-fast plot: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"qwop-fast plot: error: {exc.filename or args.output}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+def plot_from_args(args: argparse.Namespace) -> int:
+    """``qwop-fast plot``: find the monitor file, read it, write the PNG."""
+    monitor = find_monitor(args.run)
+    output = Path(args.output) if args.output else monitor.parent / DEFAULT_OUTPUT_NAME
+    if output.suffix.lower() != ".png":
+        raise MonitorError(f"--output {str(output)!r} must end in .png")
+    episodes = read_monitor(monitor)
+    plot(episodes, output, title=monitor.parent.name, window=args.window)
     print(f"wrote {output} ({len(episodes.reward)} episodes, {int(episodes.timesteps[-1])} timesteps)")
     return 0
 
@@ -86,7 +67,9 @@ def find_monitor(run: str | Path) -> Path:
 def read_monitor(path: str | Path) -> Episodes:
     """The episodes of an SB3 monitor file: a ``#{json}`` line, then CSV with
     columns r, l, t and the info keywords. A last line cut short (training
-    still writing) is skipped."""
+    still writing) is skipped. (SB3's ``monitor.load_results`` reads the same
+    files but needs pandas, which neither SB3 nor this package otherwise
+    installs.)"""
     p = Path(path)
     try:
         with p.open(newline="") as f:
@@ -148,11 +131,6 @@ def default_window(n_episodes: int) -> int:
 
 def plot(episodes: Episodes, output: str | Path, title: str = "", window: int | None = None) -> Path:
     """Write the three-panel PNG; returns its path."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: no display needed
-    import matplotlib.pyplot as plt
-
     window = window or default_window(len(episodes.reward))
     x = episodes.timesteps
     panels = [("episode reward", episodes.reward, "tab:blue"),

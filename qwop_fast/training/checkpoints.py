@@ -1,4 +1,4 @@
-"""Loading trained models and the env options they were trained with.
+"""Loading a saved model (a checkpoint) and the env options it was trained with.
 
 Shared by ``qwop-fast watch`` and ``qwop-fast evaluate``:
 
@@ -23,29 +23,18 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from . import runner_table as T
-from .options import EnvOptions
+import yaml
 
-# Tried in this order when the zip does not say which algorithm saved it.
-ALGORITHMS = ("QRDQN", "DQN", "PPO", "A2C", "RecurrentPPO")
+from .. import runner_table
+from ..errors import UserError
+from ..options import EnvOptions
+from .algorithms import ALGORITHMS, NSTEP_WARNING, algorithm_class
+
 CONFIG_NAME = "config.yml"
 
 
-class ModelError(ValueError):
+class ModelError(UserError, ValueError):
     """A model or run config that cannot be used; the message names the file."""
-
-
-def algorithm_class(name: str) -> type:
-    """The SB3 / sb3-contrib class called ``name`` (imported on demand: torch is slow to import)."""
-    if name in ("DQN", "PPO", "A2C"):
-        import stable_baselines3
-
-        return getattr(stable_baselines3, name)
-    if name in ("QRDQN", "RecurrentPPO"):
-        import sb3_contrib
-
-        return getattr(sb3_contrib, name)
-    raise ValueError(f"unknown algorithm {name!r}; known: {', '.join(ALGORITHMS)}")
 
 
 def detect_algorithm(path: str | Path) -> str | None:
@@ -86,13 +75,6 @@ def _candidate_algorithms(data: dict[str, Any]) -> list[str]:
     return []
 
 
-# SB3 2.9 warns on loading any model trained with n_steps > 1 that n_steps is
-# "ignored", but the saved replay_buffer_kwargs already carry n_steps and
-# gamma, so the restored NStepReplayBuffer does use them (checked:
-# model.replay_buffer.n_steps == 3 after load). The warning is noise here.
-NSTEP_WARNING = r"`n_steps=\d+` is ignored because a custom `replay_buffer_class`"
-
-
 def load_model(path: str | Path, device: str = "cpu") -> Any:
     """The trained model saved at ``path`` (an SB3 ``.zip``).
 
@@ -131,8 +113,6 @@ def find_run_config(model_path: str | Path) -> Path | None:
 def read_env_kwargs(config_path: str | Path) -> dict[str, Any]:
     """The ``env_kwargs`` mapping of a run config (empty when it has none),
     validated as ``EnvOptions``; ModelError naming the file otherwise."""
-    import yaml
-
     p = Path(config_path)
     try:
         with p.open() as f:
@@ -167,8 +147,9 @@ def load_env_kwargs(model_path: str | Path, model: Any = None) -> tuple[dict[str
     env_kwargs = read_env_kwargs(config) if config else {}
     if model is not None:
         n = _n_actions(model)
-        if "reduced_action_set" not in env_kwargs and n in (len(T.REDUCED_ACTION_KEYS), len(T.FULL_ACTION_KEYS)):
-            env_kwargs["reduced_action_set"] = n == len(T.REDUCED_ACTION_KEYS)
+        reduced, full = len(runner_table.REDUCED_ACTION_KEYS), len(runner_table.FULL_ACTION_KEYS)
+        if "reduced_action_set" not in env_kwargs and n in (reduced, full):
+            env_kwargs["reduced_action_set"] = n == reduced
         check_compatible(model, EnvOptions.from_kwargs(**env_kwargs), model_path)
     return env_kwargs, config
 
@@ -176,9 +157,9 @@ def load_env_kwargs(model_path: str | Path, model: Any = None) -> tuple[dict[str
 def check_compatible(model: Any, options: EnvOptions, model_path: str | Path = "model") -> None:
     """ModelError unless the model's spaces fit a QWOP env with ``options``."""
     obs_shape = getattr(model.observation_space, "shape", None)
-    if obs_shape != (T.OBS_SIZE,):
+    if obs_shape != (runner_table.OBS_SIZE,):
         raise ModelError(f"model {str(model_path)!r} expects observations of shape {obs_shape}, "
-                         f"but QWOP observations have shape ({T.OBS_SIZE},)")
+                         f"but QWOP observations have shape ({runner_table.OBS_SIZE},)")
     n = _n_actions(model)
     if n != options.n_actions:
         raise ModelError(f"model {str(model_path)!r} has {n} actions, but the env has {options.n_actions} "

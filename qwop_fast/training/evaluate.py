@@ -1,29 +1,7 @@
-"""Evaluate a trained model (or a uniformly random policy) on QWOPEnv.
-
-  qwop-fast evaluate --model runs/<id>/final_model.zip --episodes 20
-  qwop-fast evaluate --random --episodes 20 --seed 0
-
-Env options come from the run's config.yml when the model sits in a run
-folder (next to it or one level up), then from --env-kwargs, which takes a
-JSON object or key=value pairs (values in YAML syntax):
-
-  --env-kwargs '{"hurdle": false}'      --env-kwargs hurdle=false max_episode_steps=1000
-
-The reward reported is the env's own reward (no reward shaping), so runs
-trained with and without shaping compare directly.
-
-Determinism: the physics has no randomness and every episode starts from the
-same pose, so a deterministic policy runs the same episode every time (the
-table says so when that happens); --stochastic samples actions instead
-(PPO/A2C: from the policy's distribution; DQN/QR-DQN: epsilon-greedy with the
-model's final exploration rate). The two can differ a lot: a young QR-DQN's
-greedy policy may stall in a pose and stand there until truncation while its
-epsilon-greedy version runs (see config/quick.yml).
-
---output DIR writes episodes.csv (one row per episode) and summary.json. A
-folder that already holds them is left alone: the command stops with an error
-unless --force is given, in which case both files are replaced.
-"""
+"""Evaluating a trained model (or a uniformly random policy) on QWOPEnv over
+episodes: the metrics, the table, and episodes.csv / summary.json.
+``qwop-fast evaluate --help`` (``qwop_fast/cli/evaluate.py``) says what the
+options mean."""
 
 from __future__ import annotations
 
@@ -36,52 +14,33 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from .. import contract
+from ..env import QWOPEnv
+from ..errors import UserError
+from ..options import EnvOptions
+from ..rollout import RandomPolicy, run_episode
+from .checkpoints import check_compatible, detect_algorithm, load_env_kwargs, load_model
+
 EPISODE_FIELDS = ("episode", "reward", "length", "distance", "game_time", "is_success", "terminated",
                   "truncated")
 OUTPUT_FILES = ("episodes.csv", "summary.json")
 
 
-class EvaluateError(ValueError):
+class EvaluateError(UserError, ValueError):
     """A user mistake (bad arguments, files); printed without a traceback."""
 
 
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    src = parser.add_mutually_exclusive_group(required=True)
-    src.add_argument("--model", metavar="PATH", help="a trained model (.zip)")
-    src.add_argument("--random", action="store_true", help="a uniformly random policy (the baseline)")
-    parser.add_argument("--episodes", type=int, default=20, metavar="N", help="episodes to run (default 20)")
-    parser.add_argument("--output", metavar="DIR", help="write episodes.csv and summary.json here")
-    parser.add_argument("--force", action="store_true", help="replace results already in --output")
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--deterministic", dest="deterministic", action="store_true", default=True,
-                      help="greedy actions (default)")
-    mode.add_argument("--stochastic", dest="deterministic", action="store_false",
-                      help="sampled actions")
-    parser.add_argument("--seed", type=int, default=0, metavar="S",
-                        help="seeds the random/stochastic action choices and env.reset (default 0)")
-    parser.add_argument("--env-kwargs", nargs="+", action="extend", default=[], metavar="JSON|KEY=VALUE",
-                        help="env option overrides")
-
-
-def run(args: argparse.Namespace) -> int:
-    try:
-        if args.episodes < 1:
-            raise EvaluateError(f"--episodes must be >= 1, got {args.episodes}")
-        out_dir = Path(args.output) if args.output else None
-        if out_dir is not None:
-            check_output_dir(out_dir, args.force)
-        overrides = parse_env_kwargs(args.env_kwargs)
-        policy, env_kwargs, info = load_policy(args.model, args.random, overrides)
-    except EvaluateError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:
-        from .models import ModelError
-
-        if isinstance(exc, ModelError):
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        raise
+def evaluate_from_args(args: argparse.Namespace) -> int:
+    """``qwop-fast evaluate``: the episodes, the table, and the files of --output."""
+    out_dir = Path(args.output) if args.output else None
+    if out_dir is not None:
+        check_output_dir(out_dir, args.force)
+    overrides = parse_env_kwargs(args.env_kwargs)
+    policy, env_kwargs, info = load_policy(args.model, args.random, overrides)
 
     t0 = time.perf_counter()
     episodes = run_episodes(policy, env_kwargs, args.episodes, deterministic=args.deterministic, seed=args.seed)
@@ -108,8 +67,6 @@ def run(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- arguments
 def parse_env_kwargs(items: list[str]) -> dict[str, Any]:
     """JSON objects and key=value pairs, merged left to right."""
-    import yaml
-
     out: dict[str, Any] = {}
     for item in items:
         text = item.strip()
@@ -142,22 +99,8 @@ def check_output_dir(out_dir: Path, force: bool) -> None:
 
 
 # ------------------------------------------------------------------ policies
-class RandomPolicy:
-    """Uniform over the action set; seeded through the env's action space."""
-
-    def __init__(self, action_space) -> None:
-        self.action_space = action_space
-
-    def predict(self, obs, state=None, episode_start=None, deterministic=True):
-        return self.action_space.sample(), None
-
-
 def load_policy(model_path: str | None, random: bool, overrides: dict[str, Any]):
     """(policy, resolved env_kwargs, descriptive info) for the run."""
-    from .env import action_space
-    from .models import check_compatible, detect_algorithm, load_env_kwargs, load_model
-    from .options import EnvOptions
-
     info: dict[str, Any] = {}
     if random:
         base: dict[str, Any] = {}
@@ -171,7 +114,7 @@ def load_policy(model_path: str | None, random: bool, overrides: dict[str, Any])
     except (TypeError, ValueError) as exc:
         raise EvaluateError(f"--env-kwargs: {exc}") from None
     if random:
-        policy = RandomPolicy(action_space(options))
+        policy = RandomPolicy(contract.action_space(options))
     else:
         check_compatible(model, options, model_path)
         policy = model
@@ -182,10 +125,6 @@ def load_policy(model_path: str | None, random: bool, overrides: dict[str, Any])
 def run_episodes(policy, env_kwargs: dict[str, Any], n: int, *, deterministic: bool = True,
                  seed: int | None = 0) -> list[dict[str, Any]]:
     """Run ``n`` episodes of ``policy`` on one QWOPEnv; one dict per episode."""
-    import numpy as np
-
-    from .env import QWOPEnv
-
     env = QWOPEnv(**env_kwargs)
     if isinstance(policy, RandomPolicy):
         policy.action_space = env.action_space
@@ -194,20 +133,11 @@ def run_episodes(policy, env_kwargs: dict[str, Any], n: int, *, deterministic: b
     episodes = []
     try:
         for k in range(n):
-            obs, _ = env.reset(seed=seed + k if seed is not None else None)
-            state, start = None, np.ones((1,), bool)
-            total, steps = 0.0, 0
-            while True:
-                action, state = policy.predict(obs, state=state, episode_start=start, deterministic=deterministic)
-                start = np.zeros((1,), bool)
-                obs, reward, terminated, truncated, info = env.step(int(np.asarray(action).reshape(())))
-                total += reward
-                steps += 1
-                if terminated or truncated:
-                    break
-            episodes.append({"episode": k, "reward": total, "length": steps, "distance": info["distance"],
-                             "game_time": info["game_time"], "is_success": bool(info["is_success"]),
-                             "terminated": bool(terminated), "truncated": bool(truncated)})
+            ep = run_episode(env, policy, deterministic=deterministic, seed=seed + k if seed is not None else None)
+            episodes.append({"episode": k, "reward": ep.reward, "length": ep.length,
+                             "distance": ep.info["distance"], "game_time": ep.info["game_time"],
+                             "is_success": bool(ep.info["is_success"]), "terminated": bool(ep.terminated),
+                             "truncated": bool(ep.truncated)})
     finally:
         env.close()
     return episodes
@@ -235,9 +165,6 @@ def summarize(episodes: list[dict[str, Any]]) -> dict[str, Any]:
 
 # ------------------------------------------------------------------- output
 def print_table(doc: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
     m = doc["metrics"]
     mode = "" if doc["deterministic"] is None else (" (deterministic)" if doc["deterministic"] else " (stochastic)")
     table = Table(title=f"{doc['policy']}{mode}: {m['episodes']} episodes")

@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from qwop_fast.cli import main
-from qwop_fast.config import TrainConfig, load_config
-from qwop_fast.train import latest_checkpoint, make_train_env, replay_buffer_path, train
+from qwop_fast.training.config import TrainConfig, load_config
+from qwop_fast.training.run import latest_checkpoint, make_train_env, replay_buffer_path, train
 
 # Small but real: updates start at step 400 and run every vec step.
 TINY_QRDQN = {
@@ -164,7 +164,7 @@ def test_ctrl_c_on_the_command_line(tmp_path):
 
 
 def test_ppo_with_reward_shaping(tmp_path):
-    from qwop_fast.wrappers import VecRewardShaping
+    from qwop_fast.reward_shaping import VecRewardShaping
 
     cfg = TrainConfig.from_dict({
         "algorithm": "PPO", "total_timesteps": 1024, "n_envs": 4, "seed": 1,

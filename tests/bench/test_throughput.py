@@ -1,5 +1,6 @@
-"""`qwop-fast bench`: the quick benchmark writes its three files with the
-expected rows. Speeds are machine-dependent and never checked here."""
+"""bench/throughput.py (`qwop-fast bench`): the quick benchmark writes its
+three files with the expected rows. Speeds are machine-dependent and never
+checked here."""
 
 import argparse
 import json
@@ -9,18 +10,19 @@ import sys
 
 import pytest
 
-from qwop_fast import benchmark, cli
+from bench import throughput
+from qwop_fast.cli import bench as bench_command
 
 
-def test_bench_is_the_benchmark_subcommand_and_parses_its_options():
-    assert cli.COMMANDS["bench"][0] == "qwop_fast.benchmark"
+def test_bench_command_runs_the_benchmark_and_it_parses_its_options():
+    assert (bench_command.SOURCE_ROOT / "bench" / "throughput.py").is_file()
     parser = argparse.ArgumentParser()
-    benchmark.configure_parser(parser)
+    throughput.configure_parser(parser)
     args = parser.parse_args(["--quick", "--n-envs", "1,8", "--threads", "1,2", "--seconds", "0.5",
                               "--repeats", "3", "--output-dir", "out", "--skip-training"])
     assert args.n_envs == (1, 8) and args.threads == (1, 2) and args.seconds == 0.5 and args.repeats == 3
     # The command written into RESULTS.md reproduces the options.
-    again = parser.parse_args(shlex.split(benchmark.command_line(args))[2:])
+    again = parser.parse_args(shlex.split(throughput.command_line(args))[2:])
     assert vars(again) == vars(args)
     for bad in (["--n-envs", "0"], ["--seconds", "-1"], ["--threads", "x"]):
         with pytest.raises(SystemExit):
@@ -29,9 +31,10 @@ def test_bench_is_the_benchmark_subcommand_and_parses_its_options():
 
 def test_quick_benchmark_writes_markdown_json_and_png(tmp_path):
     # A separate process: the benchmark starts worker processes and engine
-    # threads, and `python -m qwop_fast.benchmark` is the entry point to test.
+    # threads, and `qwop-fast bench` (which runs `python -m bench.throughput`)
+    # is the entry point to test.
     out = tmp_path / "bench"
-    proc = subprocess.run([sys.executable, "-m", "qwop_fast.benchmark", "--quick", "--output-dir", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "qwop_fast", "bench", "--quick", "--output-dir", str(out)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
 

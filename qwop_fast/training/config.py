@@ -24,8 +24,8 @@ defaults of ``TrainConfig``)::
 
 Every error is a ``ConfigError`` that names the offending key (dotted, e.g.
 ``learner_kwargs.policy_kwargs.net_arch``), so a typo in a long config is found
-without reading a traceback. Validation needs the algorithm's signature, so it
-imports stable-baselines3 / sb3-contrib (but no env and no torch work).
+without reading a traceback. Validation reads the algorithm's signature
+(``algorithms.py``); it builds no env and does no torch work.
 """
 
 from __future__ import annotations
@@ -34,13 +34,16 @@ import dataclasses
 import inspect
 import math
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-ALGORITHMS = ("QRDQN", "DQN", "PPO", "A2C", "RecurrentPPO")
-OFF_POLICY = ("QRDQN", "DQN")
-DEFAULT_POLICY = {"QRDQN": "MlpPolicy", "DQN": "MlpPolicy", "PPO": "MlpPolicy",
-                  "A2C": "MlpPolicy", "RecurrentPPO": "MlpLstmPolicy"}
+import torch
+import yaml
+
+from ..errors import UserError
+from ..options import EnvOptions
+from .algorithms import ALGORITHMS, DEFAULT_POLICY, OFF_POLICY, algorithm_class
 
 # Names accepted for activation_fn (policy_kwargs); YAML cannot hold a class.
 ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "elu": "ELU", "leaky_relu": "LeakyReLU",
@@ -80,14 +83,14 @@ _INT_LOWER_BOUNDS = {"buffer_size": 1, "batch_size": 1, "n_steps": 1, "n_epochs"
                      "learning_starts": 0, "target_update_interval": 1, "stats_window_size": 1}
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A config value that cannot be used; the message names the key."""
 
 
 # --------------------------------------------------------------- the schema
 @dataclass
 class RewardShapingConfig:
-    """Weights of ``qwop_fast.wrappers.VecRewardShaping`` (spec 7.9)."""
+    """Weights of ``qwop_fast.reward_shaping.VecRewardShaping`` (spec 7.9)."""
 
     posture_weight: float = 0.1
     energy_weight: float = 0.01
@@ -149,13 +152,10 @@ class TrainConfig:
         kwargs = dict(self.learner_kwargs)
         pk = dict(kwargs.get("policy_kwargs") or {})
         if pk:
-            import torch.nn as nn
-            import torch.optim as optim
-
             if "activation_fn" in pk:
-                pk["activation_fn"] = getattr(nn, ACTIVATIONS[pk["activation_fn"].lower()])
+                pk["activation_fn"] = getattr(torch.nn, ACTIVATIONS[pk["activation_fn"].lower()])
             if "optimizer_class" in pk:
-                pk["optimizer_class"] = getattr(optim, OPTIMIZERS[pk["optimizer_class"].lower()])
+                pk["optimizer_class"] = getattr(torch.optim, OPTIMIZERS[pk["optimizer_class"].lower()])
             kwargs["policy_kwargs"] = pk
         if isinstance(kwargs.get("train_freq"), list):
             kwargs["train_freq"] = tuple(kwargs["train_freq"])
@@ -167,11 +167,9 @@ def bundled_config(name: str) -> Path:
     """The shipped config ``name`` (e.g. "quick.yml"): the repository's
     config/ folder in a source checkout, else the copy installed with the
     package (pyproject maps config/ to the package data qwop_fast.configs)."""
-    in_repo = Path(__file__).resolve().parent.parent / "config" / name
+    in_repo = Path(__file__).resolve().parents[2] / "config" / name
     if in_repo.is_file():
         return in_repo
-    from importlib import resources
-
     try:
         installed = resources.files("qwop_fast.configs") / name
     except ModuleNotFoundError:
@@ -183,8 +181,6 @@ def bundled_config(name: str) -> Path:
 
 def load_config(path: str | Path, *, resolve: bool = True) -> TrainConfig:
     """Read and validate a YAML config file; errors name the file and the key."""
-    import yaml
-
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file {str(path)!r} does not exist")
@@ -199,23 +195,9 @@ def load_config(path: str | Path, *, resolve: bool = True) -> TrainConfig:
 
 
 def dump_config(config: TrainConfig, path: str | Path, header: str = "") -> None:
-    import yaml
-
     text = yaml.safe_dump(config.to_dict(), sort_keys=False, default_flow_style=None)
     comment = "".join(f"# {line}\n" for line in header.splitlines())
     Path(path).write_text(comment + text)
-
-
-def algorithm_class(name: str) -> type:
-    if name in ("QRDQN", "RecurrentPPO"):
-        import sb3_contrib
-
-        return getattr(sb3_contrib, name)
-    if name in ("DQN", "PPO", "A2C"):
-        import stable_baselines3
-
-        return getattr(stable_baselines3, name)
-    raise ConfigError(f"'algorithm': unknown algorithm {name!r}; choose one of {', '.join(ALGORITHMS)}")
 
 
 # -------------------------------------------------------------- validation
@@ -326,8 +308,6 @@ def _parse(data: Any, *, resolve: bool) -> TrainConfig:
 
 
 def _env_kwargs(value: Any, resolve: bool) -> dict[str, Any]:
-    from .options import EnvOptions
-
     kwargs = _mapping("env_kwargs", value)
     # One option at a time first, so the error names the offending key.
     for key, v in kwargs.items():

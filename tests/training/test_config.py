@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qwop_fast.config import ALGORITHMS, ConfigError, TrainConfig, dump_config, load_config
+from qwop_fast.training.algorithms import ALGORITHMS
+from qwop_fast.training.config import ConfigError, TrainConfig, dump_config, load_config
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 CONFIGS = sorted((ROOT / "config").glob("*.yml"))
 
 

@@ -1,0 +1,56 @@
+"""Evaluate a trained model (or a uniformly random policy) on QWOPEnv.
+
+  qwop-fast evaluate --model runs/<id>/final_model.zip --episodes 20
+  qwop-fast evaluate --random --episodes 20 --seed 0
+
+Env options come from the run's config.yml when the model sits in a run
+folder (next to it or one level up), then from --env-kwargs, which takes a
+JSON object or key=value pairs (values in YAML syntax):
+
+  --env-kwargs '{"hurdle": false}'      --env-kwargs hurdle=false max_episode_steps=1000
+
+The reward reported is the env's own reward (no reward shaping), so runs
+trained with and without shaping compare directly.
+
+Determinism: the physics has no randomness and every episode starts from the
+same pose, so a deterministic policy runs the same episode every time (the
+table says so when that happens); --stochastic samples actions instead
+(PPO/A2C: from the policy's distribution; DQN/QR-DQN: epsilon-greedy with the
+model's final exploration rate). The two can differ a lot: a young QR-DQN's
+greedy policy may stall in a pose and stand there until truncation while its
+epsilon-greedy version runs (see config/quick.yml).
+
+--output DIR writes episodes.csv (one row per episode) and summary.json. A
+folder that already holds them is left alone: the command stops with an error
+unless --force is given, in which case both files are replaced.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from .argtypes import positive_int
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    src = parser.add_mutually_exclusive_group(required=True)
+    src.add_argument("--model", metavar="PATH", help="a trained model (.zip)")
+    src.add_argument("--random", action="store_true", help="a uniformly random policy (the baseline)")
+    parser.add_argument("--episodes", type=positive_int, default=20, metavar="N", help="episodes to run (default 20)")
+    parser.add_argument("--output", metavar="DIR", help="write episodes.csv and summary.json here")
+    parser.add_argument("--force", action="store_true", help="replace results already in --output")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--deterministic", dest="deterministic", action="store_true", default=True,
+                      help="greedy actions (default)")
+    mode.add_argument("--stochastic", dest="deterministic", action="store_false",
+                      help="sampled actions")
+    parser.add_argument("--seed", type=int, default=0, metavar="S",
+                        help="seeds the random/stochastic action choices and env.reset (default 0)")
+    parser.add_argument("--env-kwargs", nargs="+", action="extend", default=[], metavar="JSON|KEY=VALUE",
+                        help="env option overrides")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..training.evaluate import evaluate_from_args
+
+    return evaluate_from_args(args)

@@ -1,0 +1,301 @@
+"""One training run: its folder, the env stack, ``learn()``, the interrupt
+checkpoint and ``--resume``. What a run folder holds: ``qwop-fast train
+--help`` (``qwop_fast/cli/train.py``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
+from stable_baselines3.common.logger import configure
+from stable_baselines3.common.monitor import Monitor, ResultsWriter
+from stable_baselines3.common.vec_env import VecMonitor
+
+from ..env import QWOPEnv
+from ..errors import UserError
+from ..reward_shaping import VecRewardShaping
+from ..vec_env import QWOPVecEnv
+from .algorithms import NSTEP_WARNING
+from .callbacks import ProgressCallback, RunEvalCallback, TimedCheckpoint
+from .config import TrainConfig, bundled_config, dump_config, load_config
+from .timing import PhaseTimer, StepTimer, timed_algorithm
+
+QUICK_CONFIG = "quick.yml"  # the quick path, in config/ (see config.bundled_config)
+_CHECKPOINT_RE = re.compile(r"^model_(\d+)_steps\.zip$")
+
+
+class TrainError(UserError, RuntimeError):
+    """A run that cannot start (bad folder, nothing to resume); printed without a traceback."""
+
+
+def train_from_args(args: argparse.Namespace) -> int:
+    """``qwop-fast train``: a new run (or ``--resume``), trained to its budget;
+    returns the exit code (130 when interrupted)."""
+    if args.resume:
+        config, run_dir = prepare_resume(args)
+    else:
+        config, run_dir = prepare_new(args)
+    try:
+        result = train(config, run_dir, resume=bool(args.resume), progress=not args.no_progress)
+    except TrainError:
+        if not args.resume and {p.name for p in run_dir.iterdir()} <= {"config.yml", "monitor.csv"}:
+            # Nothing was trained: do not leave a run folder behind.
+            shutil.rmtree(run_dir)
+        raise
+    return 130 if result.interrupted else 0
+
+
+# ------------------------------------------------------------------ setup
+def prepare_new(args: argparse.Namespace):
+    """The resolved config and a fresh run folder (created, with config.yml)."""
+    config = load_config(args.config or bundled_config(QUICK_CONFIG))
+    overrides = {k: v for k, v in (("total_timesteps", args.total_timesteps), ("n_envs", args.n_envs),
+                                   ("seed", args.seed)) if v is not None}
+    if overrides:
+        config = config.replace(**overrides)
+
+    runs_dir = Path(args.runs_dir)
+    if args.run_id:
+        if "/" in args.run_id or args.run_id in (".", ".."):
+            raise TrainError(f"--run-id must be a plain folder name, got {args.run_id!r}")
+        run_dir = runs_dir / args.run_id
+        if run_dir.exists():
+            raise TrainError(f"run folder {run_dir} already exists; pick another --run-id, "
+                             f"or continue it with --resume {run_dir}")
+    else:
+        stem = f"{config.algorithm.lower()}_{time.strftime('%Y%m%d-%H%M%S')}"
+        run_dir, n = runs_dir / stem, 2
+        while run_dir.exists():  # two runs started in the same second
+            run_dir, n = runs_dir / f"{stem}-{n}", n + 1
+    run_dir.mkdir(parents=True)
+    source = args.config or f"{QUICK_CONFIG} (quick path)"
+    header = (f"qwop-fast train: resolved config of run {run_dir.name}\n"
+              f"from {source}" + (f", overrides {overrides}" if overrides else "") + "\n"
+              f"written {time.strftime('%Y-%m-%d %H:%M:%S')}")
+    dump_config(config, run_dir / "config.yml", header)
+    return config, run_dir
+
+
+def prepare_resume(args: argparse.Namespace):
+    run_dir = Path(args.resume)
+    if not (run_dir / "config.yml").is_file():
+        raise TrainError(f"{run_dir} is not a run folder (no config.yml)")
+    for flag, value in (("--config", args.config), ("--n-envs", args.n_envs), ("--seed", args.seed),
+                        ("--run-id", args.run_id)):
+        if value is not None:
+            raise TrainError(f"{flag} cannot be combined with --resume: a resumed run keeps its config "
+                             f"(only --total-timesteps may extend it)")
+    config = load_config(run_dir / "config.yml")
+    if args.total_timesteps is not None and args.total_timesteps != config.total_timesteps:
+        config = config.replace(total_timesteps=args.total_timesteps)
+        dump_config(config, run_dir / "config.yml",
+                    f"qwop-fast train: resolved config of run {run_dir.name}\n"
+                    f"total_timesteps changed to {args.total_timesteps} on resume, "
+                    f"{time.strftime('%Y-%m-%d %H:%M:%S')}")
+    return config, run_dir
+
+
+def latest_checkpoint(run_dir: Path) -> tuple[Path, int] | None:
+    """The checkpoint with the most timesteps (``model_<N>_steps.zip``)."""
+    best = None
+    for p in (run_dir / "checkpoints").glob("model_*_steps.zip"):
+        m = _CHECKPOINT_RE.match(p.name)
+        if m and (best is None or int(m.group(1)) > best[1]):
+            best = (p, int(m.group(1)))
+    return best
+
+
+def replay_buffer_path(run_dir: Path, steps: int) -> Path:
+    # The name SB3's CheckpointCallback gives it, so both kinds of checkpoint match.
+    return run_dir / "checkpoints" / f"model_replay_buffer_{steps}_steps.pkl"
+
+
+# -------------------------------------------------------------------- envs
+def make_train_env(config: TrainConfig, run_dir: Path, *, append_monitor: bool) -> StepTimer:
+    """QWOPVecEnv -> (VecRewardShaping) -> VecMonitor(monitor.csv) -> step timer."""
+    venv = QWOPVecEnv(config.n_envs, num_threads=config.num_threads, seed=config.seed, **config.env_kwargs)
+    shaping = config.wrappers.reward_shaping
+    if shaping is not None:
+        venv = VecRewardShaping(venv, posture_weight=shaping.posture_weight,
+                                energy_weight=shaping.energy_weight, joint_weight=shaping.joint_weight)
+    monitor_path = run_dir / "monitor.csv"
+    keywords = ("distance", "is_success")
+    if append_monitor and monitor_path.is_file():
+        # VecMonitor(filename=...) would truncate the file: attach an
+        # appending writer instead, and continue the t column (seconds of
+        # training) from its last row rather than restarting at 0.
+        venv = VecMonitor(venv, filename=None, info_keywords=keywords)
+        venv.t_start = time.time() - _last_monitor_time(monitor_path)
+        venv.results_writer = ResultsWriter(str(monitor_path), extra_keys=keywords, override_existing=False)
+    else:
+        venv = VecMonitor(venv, filename=str(monitor_path), info_keywords=keywords)
+    return StepTimer(venv)
+
+
+def _last_monitor_time(path: Path) -> float:
+    last = 0.0
+    with path.open() as f:
+        for line in f:
+            if line.startswith("#") or line.startswith("r,"):
+                continue
+            parts = line.strip().split(",")
+            if len(parts) >= 3:
+                try:
+                    last = float(parts[2])
+                except ValueError:
+                    pass
+    return last
+
+
+# -------------------------------------------------------------------- train
+@dataclass
+class TrainResult:
+    run_dir: Path
+    num_timesteps: int
+    interrupted: bool
+    timing: dict[str, Any] = field(default_factory=dict)
+    mean_distance: float | None = None
+
+
+def train(config: TrainConfig, run_dir: Path, *, resume: bool = False, progress: bool = True,
+          callbacks: list | None = None) -> TrainResult:
+    """Train (or continue) the run in ``run_dir``; ``callbacks`` are extra SB3
+    callbacks (tests use one to interrupt at a chosen step)."""
+    run_dir = Path(run_dir)
+    # Deliberate: on a small shared machine torch's default (all cores, plus
+    # inter-op threads) fights the env and other processes for the CPU.
+    torch.set_num_threads(config.torch_threads)
+    cls = timed_algorithm(config.algorithm_class())
+
+    start = None
+    if resume:
+        found = latest_checkpoint(run_dir)
+        if found is None and (run_dir / "final_model.zip").is_file():
+            found = (run_dir / "final_model.zip", None)
+        if found is None:
+            raise TrainError(f"{run_dir} has no checkpoint to resume from "
+                             f"(checkpoints/model_<steps>_steps.zip or final_model.zip)")
+        start = found[0]
+
+    venv = make_train_env(config, run_dir, append_monitor=resume)
+    eval_env = None
+    try:
+        if start is None:
+            try:
+                model = cls(env=venv, seed=config.seed, **config.learner_kwargs_for_sb3())
+            except (TypeError, ValueError, AssertionError) as exc:
+                # e.g. PPO's batch/rollout size checks: still before any training
+                raise TrainError(f"{config.algorithm} rejected the config's learner_kwargs: {exc}") from exc
+        else:
+            kwargs = config.learner_kwargs_for_sb3()
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=NSTEP_WARNING)
+                model = cls.load(start, env=venv, device=kwargs.get("device", "cpu"), force_reset=True)
+            if config.seed is not None:
+                # A new stream for the continuation (the RNG states are not in the zip).
+                model.set_random_seed(config.seed + model.num_timesteps)
+            buffer = replay_buffer_path(run_dir, model.num_timesteps)
+            if config.off_policy:
+                if buffer.is_file():
+                    model.load_replay_buffer(buffer)
+                else:
+                    print(f"note: no replay buffer saved at {model.num_timesteps} steps "
+                          f"(save_replay_buffer: {config.save_replay_buffer}); "
+                          f"continuing with an empty buffer", file=sys.stderr)
+            print(f"resuming {run_dir} from {start.name} at {model.num_timesteps} timesteps", file=sys.stderr)
+        model.set_logger(configure(str(run_dir / "tb"), ["tensorboard"]))
+
+        remaining = config.total_timesteps - model.num_timesteps
+        if remaining <= 0:
+            print(f"{run_dir} already has {model.num_timesteps} >= total_timesteps "
+                  f"{config.total_timesteps}; give --total-timesteps to extend it", file=sys.stderr)
+            if not (run_dir / "final_model.zip").is_file():
+                model.save(run_dir / "final_model.zip")
+            return TrainResult(run_dir, model.num_timesteps, False)
+
+        timers = []
+        cbs: list = []
+        if config.checkpoint_every > 0:
+            ckpt = TimedCheckpoint(CheckpointCallback(
+                save_freq=max(1, config.checkpoint_every // config.n_envs),
+                save_path=str(run_dir / "checkpoints"), name_prefix="model",
+                save_replay_buffer=config.save_replay_buffer and config.off_policy))
+            cbs.append(ckpt)
+            timers.append(("checkpoint", ckpt))
+        if config.eval_every > 0:
+            # The env's own reward (no shaping): the best model is the best
+            # at the actual task.
+            eval_env = Monitor(QWOPEnv(**config.env_kwargs))
+            ev = RunEvalCallback(eval_env, n_eval_episodes=config.eval_episodes,
+                                 eval_freq=max(1, config.eval_every // config.n_envs),
+                                 best_model_save_path=str(run_dir), log_path=str(run_dir),
+                                 deterministic=config.eval_deterministic, verbose=0)
+            cbs.append(ev)
+            timers.append(("eval", ev))
+        bar = ProgressCallback(config.total_timesteps, enabled=progress)
+        timer = PhaseTimer(venv, timers)
+        cbs = [timer, bar, *cbs, *(callbacks or [])]
+
+        interrupted = False
+        try:
+            model.learn(total_timesteps=remaining, callback=CallbackList(cbs), reset_num_timesteps=start is None,
+                        log_interval=50 if config.off_policy else 1, progress_bar=False)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            bar.close()
+        timing = timer.summary()
+        mean_distance = bar.mean_distance()
+
+        if interrupted:
+            ckpt_path = run_dir / "checkpoints" / f"model_{model.num_timesteps}_steps.zip"
+            ckpt_path.parent.mkdir(parents=True, exist_ok=True)
+            model.save(ckpt_path)
+            if config.off_policy and config.save_replay_buffer:
+                model.save_replay_buffer(replay_buffer_path(run_dir, model.num_timesteps))
+            print(f"interrupted at {model.num_timesteps} timesteps: saved {ckpt_path}\n"
+                  f"continue with: qwop-fast train --resume {run_dir}", file=sys.stderr)
+        else:
+            model.save(run_dir / "final_model.zip")
+            if config.off_policy and config.save_replay_buffer:
+                model.save_replay_buffer(run_dir / "final_replay_buffer.pkl")
+        _write_timing(run_dir, timing, interrupted, model.num_timesteps)
+        _print_summary(run_dir, model.num_timesteps, timing, mean_distance, interrupted)
+        return TrainResult(run_dir, model.num_timesteps, interrupted, timing, mean_distance)
+    finally:
+        venv.close()
+        if eval_env is not None:
+            eval_env.close()
+
+
+def _write_timing(run_dir: Path, timing: dict, interrupted: bool, num_timesteps: int) -> None:
+    """Append this session's time split to timing.json (a resumed run has several)."""
+    path = run_dir / "timing.json"
+    sessions = json.loads(path.read_text()) if path.is_file() else []
+    sessions.append({**timing, "ended_at_timesteps": num_timesteps, "interrupted": interrupted})
+    path.write_text(json.dumps(sessions, indent=2) + "\n")
+
+
+def _print_summary(run_dir: Path, n: int, timing: dict, dist: float | None, interrupted: bool) -> None:
+    if timing:
+        wall = timing["wall_s"] or 1e-9
+        parts = [f"{name} {timing[key]:.1f}s ({100 * timing[key] / wall:.0f}%)" for name, key in (
+            ("env", "env_step_s"), ("policy+buffer", "policy_and_buffer_s"),
+            ("gradient updates", "gradient_updates_s"), ("eval", "eval_s"), ("checkpoints", "checkpoint_s"))
+            if key in timing]
+        print(f"{'stopped' if interrupted else 'trained'} {timing['timesteps']} timesteps in {wall:.1f}s "
+              f"({timing['fps']} fps): " + ", ".join(parts), file=sys.stderr)
+    if dist is not None:
+        print(f"mean distance of the last training episodes: {dist:.2f} m", file=sys.stderr)
+    if not interrupted:
+        print(f"run folder: {run_dir} (final_model.zip, monitor.csv, tb/)", file=sys.stderr)
