@@ -12,19 +12,12 @@ TORCH   := torch==2.13.0
 RUN_ID  ?= quick-$(shell date +%Y%m%d-%H%M%S)
 STAMP   := $(VENV)/.qwop-fast-installed
 
-.PHONY: install train test bench box2d clean
+.PHONY: install train test bench clean
 
 install: $(STAMP)
 
-# The engine links the system Box2D 2.4 C++ library (libbox2d-dev).
-box2d:
-	@if [ -z "$$BOX2D_INCLUDE_DIR" ] && [ ! -f /usr/include/box2d/box2d.h ] && [ ! -f /usr/local/include/box2d/box2d.h ]; then \
-		echo "Box2D 2.4 headers not found: installing libbox2d-dev with apt-get"; \
-		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libbox2d-dev pkg-config; \
-	fi
-
-$(STAMP): pyproject.toml setup.py constraints.txt ext/_engine.pyx ext/qwop_runner.cpp ext/qwop_runner.h | box2d
+# The engine is plain C++ (our own physics): a C++17 compiler is all it needs.
+$(STAMP): pyproject.toml setup.py constraints.txt $(wildcard ext/*.pyx ext/*.cpp ext/*.h)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q $(TORCH)
