@@ -362,8 +362,9 @@ cdef class Engine:
     its final observation copied to ``terminal_obs`` and its world rebuilt in
     the same call, so ``obs`` holds the start pose; every other buffer still
     describes the step that ended. ``num_threads`` native threads share the
-    worlds (default: usable cores; 0 or 1: none). ``seed(seeds)`` seeds each
-    env's draw of ``intro_frames`` at its resets.
+    worlds (default: usable cores; 0 or 1: none). ``seed`` (or ``seed(seeds)``
+    later) seeds each env's draw of ``intro_frames`` at its resets: env i gets
+    seed + i; without one each env's stream starts from fresh entropy.
 
     One Python thread at a time: a call made while another thread is inside
     step/reset/run_random raises RuntimeError instead of racing, and close()
@@ -381,7 +382,7 @@ cdef class Engine:
     cdef object _actions, _reset_mask, _seeds
     cdef readonly object obs, reward, terminated, truncated  # the hot ones, as attributes
 
-    def __cinit__(self, n_envs=1, num_threads=None, auto_reset=True, **env_kwargs):
+    def __cinit__(self, n_envs=1, num_threads=None, auto_reset=True, seed=None, **env_kwargs):
         self._batch = NULL
         n_envs = _check_count("n_envs", n_envs, 1, 1_000_000)
         if num_threads is None:
@@ -410,6 +411,13 @@ cdef class Engine:
         # Building the runners builds every world once.
         self._batch = new Batch(t, self._options, n_envs, max(1, min(num_threads, n_envs)))
         self._batch.SetOutputs(out)
+        # The intro_frames streams: env i gets seed + i, or fresh entropy.
+        if seed is None:
+            self._seeds[:] = np.random.SeedSequence().generate_state(n_envs, np.uint64)
+        else:
+            s0 = _check_count("seed", seed, 0, 2**64 - n_envs)
+            self._seeds[:] = np.arange(n_envs, dtype=np.uint64) + np.uint64(s0)
+        self._batch.Seed(<const uint64_t*> cnp.PyArray_DATA(self._seeds))
         self._batch.Reset(NULL)
         self.obs = self._views["obs"]
         self.reward = self._views["reward"]

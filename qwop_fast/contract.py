@@ -29,7 +29,11 @@ RENDER_FPS = 30
 INFO_KEYS = ("distance", "game_time", "is_success", "episode_step")
 # Per-env state at the end of the last step, readable on every env (the
 # reward shaping reads the last three).
-STATE_NAMES = (*INFO_KEYS, "joint_angle", "joint_limits", "body_pose")
+STATE_NAMES = (*INFO_KEYS, "joint_angle", "joint_limits", "body_pose", "body_state")
+# The 12 bodies in the game's creation order: the rows of body_state / body_pose.
+BODY_NAMES = runner_table.BODY_NAMES
+# What one row of body_state holds, in world units (y points down) and radians.
+BODY_STATE_FIELDS = ("x", "y", "angle", "vx", "vy", "omega")
 
 
 def metadata(*render_modes: str) -> dict[str, Any]:
@@ -68,15 +72,24 @@ def check_action(action: Any, n_actions: int) -> int:
 
 
 # ---------------------------------------------------------- reset and step
-def begin_reset(env: gym.Env, seed: int | None, options: dict[str, Any] | None) -> None:
-    """The start of every QWOP env's reset(): seed ``np_random`` and the action
-    space (the physics has no randomness to seed) and refuse per-reset options."""
+def begin_reset(env: gym.Env, seed: int | None, options: dict[str, Any] | None) -> int | None:
+    """The start of every QWOP env's reset(): check the seed, seed ``np_random``
+    and the action space, refuse per-reset options. Returns the seed for the
+    env's intro_frames stream: ``seed`` itself, one drawn from ``np_random`` on
+    the first unseeded reset, or None to continue the stream."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                             or not 0 <= seed < 2**63):
+        raise ValueError(f"seed must be None or an integer in [0, 2**63), got {seed!r:.60}")
+    first = getattr(env, "_np_random", None) is None
     gym.Env.reset(env, seed=seed)
     if seed is not None:
         env.action_space.seed(seed)
     if options:
         raise ValueError(f"{type(env).__name__}.reset takes no options (got {sorted(options)}); "
                          "set env options as attributes or in the constructor")
+    if seed is not None:
+        return int(seed)
+    return int(env.np_random.integers(2**63)) if first else None
 
 
 def check_started(needs_reset: bool) -> None:

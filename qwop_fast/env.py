@@ -26,7 +26,12 @@ class QWOPEnv(gym.Env):
     ``info``: distance (m), game_time (clock s), is_success, episode_step.
     Options: see ``qwop_fast.EnvOptions``; each is also an attribute that can be
     read and set (set: from the next step; world-shaping ones from the next reset).
+    The physics is the real game's, bit for bit; ``seed`` only matters through
+    ``intro_frames`` drawn from a range (the game's one source of start variety).
     """
+
+    #: The 12 bodies in the game's creation order (the rows of ``body_state``).
+    body_names = contract.BODY_NAMES
 
     metadata = contract.metadata("human", "rgb_array")
 
@@ -44,9 +49,12 @@ class QWOPEnv(gym.Env):
 
     # ----------------------------------------------------------------- API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        """Rebuild the world (the physics has no randomness; ``seed`` seeds
-        ``np_random`` and the action space only)."""
-        contract.begin_reset(self, seed, options)
+        """Rebuild the world. ``seed`` seeds ``np_random``, the action space and
+        the draw of ``intro_frames`` when it is a range (the physics itself is
+        deterministic)."""
+        stream_seed = contract.begin_reset(self, seed, options)
+        if stream_seed is not None:
+            self._engine.seed(stream_seed)
         self._engine.reset()
         self._needs_reset = False
         self._last_keys = ""
@@ -108,8 +116,25 @@ class QWOPEnv(gym.Env):
 
     @property
     def body_pose(self) -> np.ndarray:
-        """(12, 3) x, y, angle of each body at the end of the last step."""
+        """(12, 3) float32 x, y, angle of each body at the end of the last step."""
         return self._engine.body_pose[0]
+
+    # ------------------------------------------------ state for checks and tools
+    @property
+    def body_state(self) -> np.ndarray:
+        """(12, 6) float64 x, y, angle, vx, vy, angular velocity of each body
+        (``body_names`` order, world units, y down): the game's own doubles."""
+        return self._engine.body_state[0]
+
+    @property
+    def action_names(self) -> tuple[str, ...]:
+        """The keys each action index holds ("none" for no key)."""
+        return self.env_options.action_names
+
+    @property
+    def intro_frames_drawn(self) -> int:
+        """The intro frames this episode started with."""
+        return self._engine.game_state(0)["intro_frames"]
 
 
 def _set_option(env: QWOPEnv, name: str, value: Any) -> None:

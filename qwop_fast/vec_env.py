@@ -29,8 +29,8 @@ class QWOPVecEnv(VecEnv):
     :param n_envs: number of runners (>= 1).
     :param num_threads: native threads for the physics (default: usable cores;
         0 or 1: the calling thread only). Results do not depend on it.
-    :param seed: seeds ``np_random`` of the action space sampling; the physics
-        itself has no randomness.
+    :param seed: seeds the action space sampling and each env's draw of
+        ``intro_frames`` (env i gets seed + i); the physics itself is deterministic.
     :param render_mode: None or "rgb_array" (``get_images``/``render``).
     :param env_kwargs: env options, as for ``QWOPEnv`` (see ``EnvOptions``).
     """
@@ -38,6 +38,8 @@ class QWOPVecEnv(VecEnv):
     # The metadata of each env of the batch (rgb frames only, no window per
     # env); SB3 sets ``self.metadata`` of the VecEnv itself.
     env_metadata = contract.metadata("rgb_array")
+    #: The 12 bodies in the game's creation order (axis 1 of ``body_state``).
+    body_names = contract.BODY_NAMES
 
     def __init__(self, n_envs: int, num_threads: int | None = None, seed: int | None = None,
                  render_mode: str | None = None, **env_kwargs: Any) -> None:
@@ -56,11 +58,24 @@ class QWOPVecEnv(VecEnv):
     def env_options(self) -> EnvOptions:
         return self.engine.options
 
+    @property
+    def action_names(self) -> tuple[str, ...]:
+        """The keys each action index holds ("none" for no key)."""
+        return self.engine.options.action_names
+
+    @property
+    def body_state(self) -> np.ndarray:
+        """(n, 12, 6) float64 x, y, angle, vx, vy, angular velocity of each
+        body at the end of the last step (before any auto-reset)."""
+        return self.engine.body_state
+
     # ----------------------------------------------------------------- step
     def reset(self) -> np.ndarray:
         seeds = [s for s in self._seeds if s is not None]
         if seeds:
             self.action_space.seed(seeds[0])
+            if len(seeds) == self.num_envs:
+                self.engine.seed(seeds)
         if any(self._options):
             raise ValueError("QWOPVecEnv.reset takes no per-env options; "
                              "use set_attr for env options")
