@@ -659,7 +659,8 @@ cdef class Engine:
     def game_state(self, int env=0):
         """The game's own variables in env ``env`` now, named as in the
         oracle's trajectories: camera_x (px), floor_x (the 3 track segments),
-        head_torque_accum, hurdle_awake, contacts_touching, scoreTime, the
+        head_torque_accum, hurdle_awake ("T"/"B" for the awake hurdle parts),
+        contacts_touching, scoreTime, the
         flags, and the intro_frames this episode started with."""
         self._check_open()
         if not 0 <= env < self.n_envs:
@@ -671,7 +672,9 @@ cdef class Engine:
             camera_x=r.camera_x(),
             floor_x=tuple(r.track(i).xf.position.x for i in range(kTrackSegments)),
             head_torque_accum=r.body(table.BODY_INDEX["head"]).torque,
-            hurdle_awake=bool(r.world().bodies[5].awake()) if hurdle else None,
+            # as the recordings write it: "T" top awake, "B" base awake
+            hurdle_awake=(("T" if r.world().bodies[6].awake() else "")
+                          + ("B" if r.world().bodies[5].awake() else "")) if hurdle else None,
             contacts_touching=r.world().touching_count(),
             scoreTime=r.game_time(),
             fallen=r.fallen(), jumped=r.jumped(), jumpLanded=r.landed(), gameEnded=r.ended(),
@@ -680,8 +683,11 @@ cdef class Engine:
 
     def debug_world(self, int env=0):
         """Solver internals of env ``env`` (for tracing a difference from the
-        oracle's internals): contacts in world-list order with their proxies,
-        touching flag and manifold; joints with their accumulators; bodies."""
+        oracle's internals): contacts in world-list order (newest first) with
+        their proxies, touching flag and manifold; joints (creation order,
+        the hurdle's first) with their accumulators; bodies (creation order:
+        ground, 3 track segments, block, hurdle base and top, the 12 parts);
+        the last island solved."""
         self._check_open()
         cdef const World* w = &self._batch.runner(env).world()
         cdef const Contact* c
@@ -706,6 +712,7 @@ cdef class Engine:
         for i in range(w.body_count):
             b = &w.bodies[i]
             bodies.append(dict(c=(b.c.x, b.c.y), a=b.a, v=(b.v.x, b.v.y), w=b.w, awake=b.awake(),
+                               mass=b.mass, inertia=b.I,
                                sleep_time=b.sleep_time, torque=b.torque, proxy=b.proxy))
         joints = []
         for i in range(w.joint_count):

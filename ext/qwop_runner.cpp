@@ -265,7 +265,9 @@ void Runner::BeginContact(int contact) {
 void Runner::Step(int keys, float* reward, bool* terminated, bool* truncated, bool* success) {
   const Options& o = *options_;
   const RunnerTable& t = *table_;
-  for (int f = 0; f < o.frames_per_step && !paused_; ++f) Frame(keys);
+  // After a landing the game keeps updating (head torque, keys, track) but
+  // no longer steps the physics; Frame() does the same.
+  for (int f = 0; f < o.frames_per_step; ++f) Frame(keys);
   ++steps_;
 
   // qwop-gym reward: d in metres, time = clock / 10.

@@ -26,7 +26,8 @@ def test_defaults_are_the_training_defaults():
     env = QWOPEnv()
     assert (env.frames_per_step, env.reduced_action_set, env.max_episode_steps) == (4, True, 5000)
     assert (env.speed_rew_mult, env.time_cost_mult, env.success_reward, env.failure_cost) == (0.01, 10, 50, 10)
-    assert env.hurdle and env.success_rule == "qwop_gym" and not env.head_torque_accumulates
+    assert env.hurdle and env.success_rule == "qwop_gym" and env.head_torque_accumulates
+    assert env.intro_frames == 0
 
 
 def test_sb3_and_gymnasium_env_checkers():
