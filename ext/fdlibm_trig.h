@@ -448,6 +448,31 @@ inline double cos(double x) {
   }
 }
 
+// sin(x) and cos(x) with one argument reduction: the same bits as sin() and
+// cos() above (both reduce x the same way), at about half the cost.
+inline void sincos(double x, double* s, double* c) {
+  const std::int32_t ix = detail::high_word(x) & 0x7fffffff;
+  if (ix <= 0x3fe921fb) {
+    *s = detail::kernel_sin(x, 0.0, false);
+    *c = detail::kernel_cos(x, 0.0);
+    return;
+  }
+  if (ix >= 0x7ff00000) {
+    *s = *c = x - x;
+    return;
+  }
+  double y[2];
+  const int n = detail::rem_pio2(x, y);
+  const double ks = detail::kernel_sin(y[0], y[1], true);
+  const double kc = detail::kernel_cos(y[0], y[1]);
+  switch (n & 3) {
+    case 0: *s = ks, *c = kc; break;
+    case 1: *s = kc, *c = -ks; break;
+    case 2: *s = -ks, *c = -kc; break;
+    default: *s = -kc, *c = ks; break;
+  }
+}
+
 }  // namespace fdlibm
 }  // namespace qwop
 

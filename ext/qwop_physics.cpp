@@ -5,6 +5,7 @@
 #include "qwop_physics.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "fdlibm_trig.h"
 
@@ -29,6 +30,13 @@ struct Polygon {
   Vec2 n[4];
   double radius;
 };
+
+inline Polygon PolygonOf(const Body& body) {
+  Polygon p;
+  for (int i = 0; i < 4; ++i) p.v[i] = body.vertices[i], p.n[i] = body.normals[i];
+  p.radius = kPolygonRadius;
+  return p;
+}
 
 inline Polygon MakePolygon(const Box& b) {
   Polygon p;
@@ -77,10 +85,30 @@ inline bool TestOverlap(const AABB& a, const AABB& b) {
   return true;
 }
 
-// B2AABB.combine with Math.min / Math.max.
+// JavaScript's Math.min / Math.max (no NaN here): of equal zeros, min takes
+// -0 and max takes +0.
+inline double JsMin(double a, double b) {
+  if (a < b) return a;
+  if (b < a) return b;
+  return std::signbit(a) ? a : b;
+}
+inline double JsMax(double a, double b) {
+  if (a > b) return a;
+  if (b > a) return b;
+  return std::signbit(a) ? b : a;
+}
+
+// B2AABB.combine.
 inline AABB Combine(const AABB& a, const AABB& b) {
-  return {{std::fmin(a.lower.x, b.lower.x), std::fmin(a.lower.y, b.lower.y)},
-          {std::fmax(a.upper.x, b.upper.x), std::fmax(a.upper.y, b.upper.y)}};
+  return {{JsMin(a.lower.x, b.lower.x), JsMin(a.lower.y, b.lower.y)},
+          {JsMax(a.upper.x, b.upper.x), JsMax(a.upper.y, b.upper.y)}};
+}
+
+inline bool SameBits(double a, double b) {
+  uint64_t x, y;
+  std::memcpy(&x, &a, sizeof x);
+  std::memcpy(&y, &b, sizeof y);
+  return x == y;
 }
 
 // ---------------------------------------------------------------- narrow phase [P.4]
@@ -375,8 +403,8 @@ void BoxMass(const Box& box, double* mass, double* inertia) {
 }  // namespace
 
 void Mat22::Set(double angle) {
-  const double c = fdlibm::cos(angle);
-  const double s = fdlibm::sin(angle);
+  double s, c;
+  fdlibm::sincos(angle, &s, &c);  // = Math.cos(angle), Math.sin(angle)
   col1.x = c;
   col2.x = -s;
   col1.y = s;
@@ -386,7 +414,18 @@ void Mat22::Set(double angle) {
 // ---------------------------------------------------------------- world and bodies [P.1]
 
 void World::Init(Vec2 gravity, BeginContactFn begin_contact, void* user) {
-  *this = World();
+  // Only the bookkeeping is reset: bodies, joints, contacts and tree nodes
+  // are initialised when they are created, so a reset costs no big memset.
+  body_count = joint_count = 0;
+  new_fixture_ = locked_ = false;
+  inv_dt0_ = 0.0;
+  body_list_ = joint_list_ = contact_list_ = -1;
+  contact_pool_ = -1;
+  contacts_used_ = 0;
+  next_node_id_ = 0;
+  root_ = free_node_ = -1;
+  move_count_ = 0;
+  island_body_count_ = island_contact_count_ = island_joint_count_ = 0;
   gravity_ = gravity;
   begin_contact_ = begin_contact;
   user_ = user;
@@ -401,6 +440,7 @@ int World::CreateBody(int type, Vec2 position, double angle) {
   b.flags = kAllowSleepFlag | kAwakeFlag | kActiveFlag;  // b2BodyDef defaults
   b.xf.position = position;
   b.xf.R.Set(angle);
+  b.r_angle = angle;
   b.R0 = b.xf.R;
   b.a0 = b.a = angle;
   // c = R * localCenter + position, with localCenter (0, 0).
@@ -421,7 +461,9 @@ void World::CreateFixture(int body, const Box& box, int tag) {
   b.has_fixture = true;
   b.box = box;
   b.tag = tag;
-  b.aabb = ComputeAABB(MakePolygon(box), b.xf);
+  const Polygon poly = MakePolygon(box);
+  for (int i = 0; i < 4; ++i) b.vertices[i] = poly.v[i], b.normals[i] = poly.n[i];
+  b.aabb = ComputeAABB(poly, b.xf);
   b.proxy = CreateProxy(b.aabb, body);
   if (box.density > 0.0 && b.type == kDynamicBody) {  // resetMassData
     double mass, I;
@@ -480,6 +522,7 @@ void World::SetPositionAndAngle(int body, Vec2 position, double angle) {
   if (locked_) return;
   Body& b = bodies[body];
   b.xf.R.Set(angle);
+  b.r_angle = angle;
   b.xf.position = position;
   b.c.x = (b.xf.R.col1.x * 0.0 + b.xf.R.col2.x * 0.0);
   b.c.y = (b.xf.R.col1.y * 0.0 + b.xf.R.col2.y * 0.0);
@@ -514,8 +557,16 @@ void World::ApplyTorque(int body, double torque) {
   b.torque += torque;
 }
 
+const Transform& World::Fresh(Body& b) {
+  if (!SameBits(b.a, b.r_angle)) {
+    b.xf.R.Set(b.a);
+    b.r_angle = b.a;
+  }
+  return b.xf;
+}
+
 void World::SynchronizeTransform(Body& b) {
-  b.xf.R.Set(b.a);
+  // R follows lazily (Fresh).
   // position = c - R * localCenter with localCenter (0, 0): c - (+-0) is c.
   b.xf.position = b.c;
 }
@@ -523,7 +574,7 @@ void World::SynchronizeTransform(Body& b) {
 void World::SynchronizeFixture(int body, const Transform& xf1, const Transform& xf2) {
   Body& b = bodies[body];
   if (b.proxy < 0) return;
-  const Polygon p = MakePolygon(b.box);
+  const Polygon p = PolygonOf(b);
   b.aabb = Combine(ComputeAABB(p, xf1), ComputeAABB(p, xf2));
   const Vec2 d{xf2.position.x - xf1.position.x, xf2.position.y - xf1.position.y};
   MoveProxy(b.proxy, b.aabb, d);
@@ -534,7 +585,7 @@ void World::SynchronizeFixtures(int body) {
   Transform xf1;
   xf1.R = b.R0;  // = R.set(a0): the same bits, computed when a0 was set
   xf1.position = b.c0;
-  SynchronizeFixture(body, xf1, b.xf);
+  SynchronizeFixture(body, xf1, Fresh(b));
 }
 
 int World::touching_count() const {
@@ -794,9 +845,9 @@ void World::Collide() {
 
 void World::Evaluate(int id) {
   Contact& c = contacts[id];
-  const Body& A = bodies[c.body_a];
-  const Body& B = bodies[c.body_b];
-  CollidePolygons(&c.manifold(), MakePolygon(A.box), A.xf, MakePolygon(B.box), B.xf);
+  Body& A = bodies[c.body_a];
+  Body& B = bodies[c.body_b];
+  CollidePolygons(&c.manifold(), PolygonOf(A), Fresh(A), PolygonOf(B), Fresh(B));
 }
 
 void World::UpdateContact(int id) {
@@ -834,10 +885,10 @@ void World::UpdateContact(int id) {
   if (!was_touching && touching && begin_contact_) begin_contact_(user_, *this, id);
 }
 
-void World::GetWorldManifold(int id, WorldManifold* out) const {
+void World::GetWorldManifold(int id, WorldManifold* out) {
   const Contact& c = contacts[id];
   *out = WorldManifold{};
-  InitWorldManifold(out, c.manifold(), bodies[c.body_a].xf, kPolygonRadius, bodies[c.body_b].xf,
+  InitWorldManifold(out, c.manifold(), Fresh(bodies[c.body_a]), kPolygonRadius, Fresh(bodies[c.body_b]),
                     kPolygonRadius);
 }
 
@@ -969,7 +1020,7 @@ void World::SolveIsland(const TimeStep& step) {
     }
     b.c0 = b.c;
     b.a0 = b.a;
-    b.R0 = b.xf.R;
+    b.R0 = Fresh(b).R;
     b.c.x += dt * b.v.x;
     b.c.y += dt * b.v.y;
     b.a += dt * b.w;
@@ -1010,15 +1061,15 @@ void World::SolveIsland(const TimeStep& step) {
 void World::InitContactSolver(const TimeStep&) {
   for (int i = 0; i < island_contact_count_; ++i) {
     Contact& contact = contacts[island_contacts_[i]];
-    const Body& A = bodies[contact.body_a];
-    const Body& B = bodies[contact.body_b];
+    Body& A = bodies[contact.body_a];
+    Body& B = bodies[contact.body_b];
     const Manifold& m = contact.manifold();
     const double friction = std::sqrt(A.box.friction * B.box.friction);
     const double restitution = A.box.restitution > B.box.restitution ? A.box.restitution : B.box.restitution;
     const double vax = A.v.x, vay = A.v.y, vbx = B.v.x, vby = B.v.y;
     const double wa = A.w, wb = B.w;
     WorldManifold wm{};
-    InitWorldManifold(&wm, m, A.xf, kPolygonRadius, B.xf, kPolygonRadius);
+    InitWorldManifold(&wm, m, Fresh(A), kPolygonRadius, Fresh(B), kPolygonRadius);
     const double nx = wm.normal.x, ny = wm.normal.y;
     ContactConstraint& cc = constraints_[i];
     cc.body_a = contact.body_a;
@@ -1245,6 +1296,8 @@ bool World::SolveContactPositions(double baumgarte) {
     double nx, ny;
     Vec2 points[2];
     double separations[2];
+    Fresh(A);
+    Fresh(B);
     if (c.type == kFaceA) {
       const Mat22& Ra = A.xf.R;
       nx = Ra.col1.x * c.local_plane_normal.x + Ra.col2.x * c.local_plane_normal.y;
@@ -1298,8 +1351,8 @@ bool World::SolveContactPositions(double baumgarte) {
 void World::InitJoint(RevoluteJoint& j, const TimeStep& step) {
   Body& b1 = bodies[j.body_a];
   Body& b2 = bodies[j.body_b];
-  const Mat22& R1 = b1.xf.R;
-  const Mat22& R2 = b2.xf.R;
+  const Mat22& R1 = Fresh(b1).R;
+  const Mat22& R2 = Fresh(b2).R;
   // r = R * (localAnchor - localCenter), localCenter (0, 0)
   const double a1x = j.local_anchor1.x - 0.0, a1y = j.local_anchor1.y - 0.0;
   const double r1x = R1.col1.x * a1x + R1.col2.x * a1y;
@@ -1307,6 +1360,8 @@ void World::InitJoint(RevoluteJoint& j, const TimeStep& step) {
   const double a2x = j.local_anchor2.x - 0.0, a2y = j.local_anchor2.y - 0.0;
   const double r2x = R2.col1.x * a2x + R2.col2.x * a2y;
   const double r2y = R2.col1.y * a2x + R2.col2.y * a2y;
+  j.r1 = {r1x, r1y};
+  j.r2 = {r2x, r2y};
   const double im1 = b1.inv_mass, im2 = b2.inv_mass, ii1 = b1.inv_I, ii2 = b2.inv_I;
   Mat22 K;
   K.col1.x = im1 + im2;
@@ -1360,14 +1415,7 @@ void World::InitJoint(RevoluteJoint& j, const TimeStep& step) {
 void World::SolveJointVelocity(RevoluteJoint& j, const TimeStep& step) {
   Body& b1 = bodies[j.body_a];
   Body& b2 = bodies[j.body_b];
-  const Mat22& R1 = b1.xf.R;
-  const Mat22& R2 = b2.xf.R;
-  const double a1x = j.local_anchor1.x - 0.0, a1y = j.local_anchor1.y - 0.0;
-  const double r1x = R1.col1.x * a1x + R1.col2.x * a1y;
-  const double r1y = R1.col1.y * a1x + R1.col2.y * a1y;
-  const double a2x = j.local_anchor2.x - 0.0, a2y = j.local_anchor2.y - 0.0;
-  const double r2x = R2.col1.x * a2x + R2.col2.x * a2y;
-  const double r2y = R2.col1.y * a2x + R2.col2.y * a2y;
+  const double r1x = j.r1.x, r1y = j.r1.y, r2x = j.r2.x, r2y = j.r2.y;
   // point constraint
   const double cdx = b2.v.x + (-b2.w * r2y) - b1.v.x - (-b1.w * r1y);
   const double cdy = b2.v.y + (b2.w * r2x) - b1.v.y - (b1.w * r1x);
@@ -1415,8 +1463,8 @@ void World::SolveJointVelocity(RevoluteJoint& j, const TimeStep& step) {
 bool World::SolveJointPosition(RevoluteJoint& j) {
   Body& b1 = bodies[j.body_a];
   Body& b2 = bodies[j.body_b];
-  const Mat22& R1 = b1.xf.R;
-  const Mat22& R2 = b2.xf.R;
+  const Mat22& R1 = Fresh(b1).R;
+  const Mat22& R2 = Fresh(b2).R;
   const double a1x = j.local_anchor1.x - 0.0, a1y = j.local_anchor1.y - 0.0;
   const double r1x = R1.col1.x * a1x + R1.col2.x * a1y;
   const double r1y = R1.col1.y * a1x + R1.col2.y * a1y;

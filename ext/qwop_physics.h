@@ -98,6 +98,7 @@ struct Body {
   Vec2 c0{}, c{};
   double a0 = 0, a = 0;
   Mat22 R0{};  // R at a0 (b2Mat22.set(a0) is recomputed by the game; same bits)
+  double r_angle = 0;  // the angle xf.R was computed from (a cache of sin/cos)
   Vec2 v{};
   double w = 0;
   Vec2 force{};
@@ -111,6 +112,7 @@ struct Body {
   // the fixture
   bool has_fixture = false;
   Box box{};
+  Vec2 vertices[4]{}, normals[4]{};  // the box as b2PolygonShape.setAsBox lays it out
   int proxy = -1;  // dynamic-tree node id
   AABB aabb{};     // swept tight box from the last synchronize
   int tag = 0;     // the owner's label (the runner's part index, track, ...)
@@ -171,6 +173,8 @@ struct RevoluteJoint {
   bool island = false;
   bool collide_connected = false;
   Vec2 local_anchor1{}, local_anchor2{};
+  Vec2 r1{}, r2{};  // anchors rotated to world, from InitJoint: the velocity phase
+                    // does not turn bodies, so every velocity iteration reuses them
   double reference_angle = 0;
   Vec2 pivot_force{};
   double motor_force = 0, limit_force = 0, limit_position_impulse = 0;
@@ -239,7 +243,7 @@ class World {
   void Step(double dt, int velocity_iterations, int position_iterations);
 
   // b2Contact.getWorldManifold with the bodies' current transforms.
-  void GetWorldManifold(int contact, WorldManifold* out) const;
+  void GetWorldManifold(int contact, WorldManifold* out);
 
   Body bodies[kMaxBodies];
   int body_count = 0;
@@ -281,6 +285,11 @@ class World {
   void SynchronizeFixture(int body, const Transform& xf1, const Transform& xf2);
   void SynchronizeFixtures(int body);
   void SynchronizeTransform(Body& b);
+  // The body's transform with R = b2Mat22.set(a). The game recomputes R after
+  // every change of the angle; here R is computed when it is next read, which
+  // gives the same bits and skips the sin/cos of angles nobody reads (e.g. a
+  // joint's point correction that its limit correction overwrites).
+  static const Transform& Fresh(Body& b);
   // solver
   void Solve(const TimeStep& step);
   void SolveIsland(const TimeStep& step);
