@@ -7,6 +7,7 @@ resets, as Gymnasium expects.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import gymnasium as gym
@@ -46,6 +47,7 @@ class QWOPEnv(gym.Env):
         self._needs_reset = True
         self._last_keys = ""
         self._renderer = None
+        self._busy = threading.Lock()  # one thread at a time through step/reset
 
     # ----------------------------------------------------------------- API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -63,6 +65,15 @@ class QWOPEnv(gym.Env):
         return self._engine.obs[0].copy(), self._info()
 
     def step(self, action: Any):
+        if not self._busy.acquire(blocking=False):
+            raise RuntimeError("this QWOPEnv is being stepped or reset by another thread; "
+                               "an env serves one thread at a time")
+        try:
+            return self._step(action)
+        finally:
+            self._busy.release()
+
+    def _step(self, action: Any):
         contract.check_started(self._needs_reset)
         a = contract.check_action(action, self._engine.n_actions)
         self._action[0] = a

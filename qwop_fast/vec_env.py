@@ -8,6 +8,7 @@ ending step returns the start observation, with the final one in
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,6 +50,10 @@ class QWOPVecEnv(VecEnv):
         super().__init__(self.engine.n_envs, contract.observation_space(),
                          contract.action_space(self.engine.options))
         self._actions: np.ndarray | None = None
+        # Held from step_async to the end of step_wait by one thread: a second
+        # thread stepping meanwhile gets an error instead of swapping actions.
+        self._stepping = threading.Lock()
+        self._stepper: int | None = None
         self._last_actions = np.zeros(self.num_envs, np.int64)
         self._renderers: list[Any] = []
         if seed is not None:
@@ -87,11 +92,24 @@ class QWOPVecEnv(VecEnv):
         return self.engine.obs.copy()
 
     def step_async(self, actions: np.ndarray) -> None:
+        me = threading.get_ident()
+        if self._stepper != me:
+            if not self._stepping.acquire(blocking=False):
+                raise RuntimeError("this QWOPVecEnv is being stepped by another thread; "
+                                   "a VecEnv serves one thread at a time")
+            self._stepper = me
         self._actions = actions
 
     def step_wait(self) -> VecEnvStepReturn:
-        if self._actions is None:
-            raise RuntimeError("step_wait() called without step_async()")
+        if self._stepper != threading.get_ident():
+            raise RuntimeError("step_wait() called without step_async() in this thread")
+        try:
+            return self._step_claimed()
+        finally:
+            self._stepper = None
+            self._stepping.release()
+
+    def _step_claimed(self) -> VecEnvStepReturn:
         actions, self._actions = self._actions, None
         e = self.engine
         # Engine.step checks the whole batch before anything moves.
