@@ -283,6 +283,10 @@ class ReferenceQWOPEnv(gym.Env):
         self._world = None  # the old world (and every body in it) goes first
         world = Box2D.b2World(gravity=T.GRAVITY, doSleep=True)
         world.contactListener = self._rules
+        # The game warm-starts and has continuous physics off, so no TOI
+        # sub-stepping ever runs [F3] (pybox2d's default is on).
+        world.warmStarting = True
+        world.continuousPhysics = False
         # Nothing in the game clears forces: the head torque is a running sum
         # [F7]. head_torque_accumulates=False (not the game) clears it after
         # each step, as the C++ runner does.
