@@ -75,11 +75,10 @@ part from the game's within the first frames (``bench/CROSSCHECK.md``):
 * **The revolute joint** is Box2D 2.3's impulse formulation with a 3x3 block
   solve of point + limit, dtRatio-scaled warm starting and a Baumgarte-free
   NGS position step; the game's is the Box2D 2.0-style force-based one
-  (2x2 point solve, then motor, then limit; no dtRatio) [F6]. Contact solver
-  details (2.3's velocity/position order within an island, its block solver
-  and speculative manifolds) and the solver order (2.3 solves contacts
-  before joints in the velocity iterations; the game joints first) differ
-  too [F5]. This, not the rules, is where the trajectories part.
+  (2x2 point solve, then motor, then limit; no dtRatio) [F6]. The contact
+  position step differs too: 2.3 weights it with the true inverse masses,
+  the game with its "equalized" mass x invMass products [F5]. This, not
+  the rules, is where the trajectories part.
 * **Setters wake bodies.** Box2D 2.3's ``SetMotorSpeed``, ``EnableMotor``,
   ``EnableLimit`` and ``SetLimits`` wake both bodies (and ``SetLimits``
   resets the limit impulse); the game's only assign [F6]. Before a fall the
