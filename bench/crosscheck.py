@@ -358,7 +358,9 @@ def section_fidelity():
         "Each oracle program run frame by frame in the reference (`reference_fidelity`), compared "
         "with the recording: the number of rows from row 0 (the start) on in which every body's "
         "x, y and angle agree within the tolerance; the largest gap over the recording (wu or "
-        "rad); the frame at which the game ended; the torso x at the last recorded row. The last "
+        "rad); the frame at which the game ended; the torso x at the last recorded row. A count of "
+        "1 is the start row alone (the float32 start pose is ~1e-7 from the game's doubles), 0 "
+        "means even that differs (the R start has one frame of physics before row 0). The last "
         "column is the C++ engine run the same way (`engine_fidelity`).", "",
         table(["program", "frames", "rows within 1e-9", "within 1e-6", "within 1e-3", "max gap",
                "end frame, ref", "end frame, game", "final torso x, ref / game", "C++ engine"], rows),
