@@ -55,8 +55,8 @@ TRACK_SEGMENTS = 3
 TRACK_SPACING = 32.0
 TRACK_CENTRE_Y = 10.74275
 TRACK_HALF_WIDTH = 16.0
-# The visible track surface (renderer and the pybox2d reference env, which
-# builds it as one long box): its top is the segments' top.
+# The visible track surface (the renderer draws it as one long box; both
+# engines build the three segments above): its top is the segments' top.
 TRACK = TrackSpec(
     top_y=9.14275,
     half_height=1.6,
@@ -105,8 +105,8 @@ HURDLE_TOP = HurdlePartSpec("hurdleTop", 500.86499999999995, 5.0575, 0.5375, 3.6
 # angle rigid), no motor [oracle F12]. Both parts are created asleep and float
 # 0.068 above the track until the runner touches them.
 HURDLE_JOINT_LOCAL_ANCHORS = ((0.18, 3.7299999999999995), (1.045, 0.0125))
-# The pybox2d reference env builds the hurdle as one rigid body instead (a
-# locked joint jitters in Box2D 2.3): the top bar's centre offset from the base.
+# The top bar's centre offset from the base (no engine uses it any more: both
+# build the game's two bodies and locked joint).
 HURDLE_TOP_OFFSET = (HURDLE_TOP.x - HURDLE_BASE.x, HURDLE_TOP.y - HURDLE_BASE.y)
 
 # --------------------------------------------------------------------------
