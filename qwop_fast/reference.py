@@ -494,9 +494,8 @@ class ReferenceQWOPEnv(gym.Env):
         contract.check_started(self._needs_reset)
         o = self.env_options
         keys = o.action_keys[contract.check_action(action, o.n_actions)]
+        # After a landing the game keeps updating but no longer steps (_frame).
         for _ in range(o.frames_per_step):
-            if self._paused:
-                break
             self._frame(keys)
         self._steps += 1
 
@@ -603,7 +602,9 @@ class ReferenceQWOPEnv(gym.Env):
         return dict(
             camera_x=self._camera_x,
             floor_x=tuple(float(b.position.x) for b in self._track),
-            hurdle_awake=bool(self._hurdle[0].awake) if self._hurdle else None,
+            # as the recordings write it: "T" top awake, "B" base awake
+            hurdle_awake=(("T" if self._hurdle[1].awake else "") + ("B" if self._hurdle[0].awake else ""))
+            if self._hurdle else None,
             contacts_touching=sum(1 for c in self._world.contacts if c.touching),
             scoreTime=self._score_time,
             fallen=self._rules.fallen, jumped=self._rules.jumped,

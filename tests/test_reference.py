@@ -427,7 +427,7 @@ def test_hurdle_sleeps_until_touched(envs):
     np.testing.assert_array_equal(fast._engine.current_hurdle_pose()[0], spawn)
     for _ in lockstep(ref, fast, [0] * 30):
         pass
-    assert ref.game_state()["hurdle_awake"] is False and fast._engine.game_state(0)["hurdle_awake"] is False
+    assert ref.game_state()["hurdle_awake"] == "" and fast._engine.game_state(0)["hurdle_awake"] == ""
     # Now bring the track (and the runner) to the hurdle.
     env = ReferenceQWOPEnv(frames_per_step=1)
     env.reset()
@@ -438,7 +438,7 @@ def test_hurdle_sleeps_until_touched(envs):
     floor = env.game_state()["floor_x"]
     assert min(floor) - runner_table.TRACK_HALF_WIDTH < runner_table.HURDLE_BASE.x < \
         max(floor) + runner_table.TRACK_HALF_WIDTH  # a segment is under the hurdle
-    assert env.game_state()["hurdle_awake"] is False
+    assert env.game_state()["hurdle_awake"] == ""
     np.testing.assert_array_equal(env.hurdle_pose, start)  # floating, unmoved
     env.close()
     no_hurdle = ReferenceQWOPEnv(hurdle=False)
