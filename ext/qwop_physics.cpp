@@ -719,6 +719,12 @@ void World::UpdatePairs() {
       if (!TestOverlap(nodes_[node].aabb, fat)) continue;
       if (nodes_[node].leaf()) {
         if (node == query || pair_count >= kMaxPairs) continue;
+        // A pair AddPair is sure to refuse (same body: impossible; both
+        // static; masks that exclude each other) is not recorded: AddPair
+        // would return without a trace, and a duplicate it could leave next
+        // to its twin is refused there as "contact exists". The result is the
+        // game's; the runner parts' 66 mutual pairs no longer cost anything.
+        if (!MayCollide(nodes_[node].body, nodes_[query].body)) continue;
         pair_a_[pair_count] = node < query ? node : query;
         pair_b_[pair_count] = node < query ? query : node;
         ++pair_count;
@@ -738,6 +744,13 @@ void World::UpdatePairs() {
 }
 
 // ---------------------------------------------------------------- contact manager [P.1]
+
+bool World::MayCollide(int a, int b) const {
+  const Body& A = bodies[a];
+  const Body& B = bodies[b];
+  if (A.type != kDynamicBody && B.type != kDynamicBody) return false;
+  return (A.box.mask & B.box.category) != 0 && (A.box.category & B.box.mask) != 0;
+}
 
 bool World::ShouldCollide(int body_b, int body_a) const {
   const Body& b = bodies[body_b];

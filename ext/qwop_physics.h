@@ -277,6 +277,8 @@ class World {
   void FindNewContacts() { UpdatePairs(); }
   void AddPair(int body_a, int body_b);
   bool ShouldCollide(int body_b, int body_a) const;
+  // The pure part of AddPair's refusals: body types and collision filters.
+  bool MayCollide(int body_a, int body_b) const;
   void DestroyContact(int c);
   void Collide();
   void UpdateContact(int c);
