@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import optuna
+import sqlalchemy.exc
 import torch
 import yaml
 from optuna.trial import TrialState
@@ -294,20 +295,30 @@ def make_storage(url: str, heartbeat: int) -> optuna.storages.RDBStorage:
         engine_kwargs["connect_args"] = {"timeout": 60}
     else:
         engine_kwargs["pool_pre_ping"] = True  # a long trial outlives idle server connections
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        try:
-            return optuna.storages.RDBStorage(
-                url, engine_kwargs=engine_kwargs, heartbeat_interval=heartbeat, grace_period=2 * heartbeat,
-                heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1))
-        except ImportError as exc:
-            raise TuneError(f"--storage {url}: the database driver is not installed ({exc}); "
-                            f"for PostgreSQL: pip install 'qwop-fast[tune]' (psycopg2-binary)") from None
-        except Exception as exc:  # noqa: BLE001 - SQLAlchemy's errors for a bad URL or an unreachable server
-            if type(exc).__module__.startswith(("sqlalchemy", "psycopg2")) or isinstance(exc, ValueError):
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise TuneError(f"--storage {url}: cannot open the study storage: {first}") from None
-            raise
+    for attempt in range(3):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            try:
+                return optuna.storages.RDBStorage(
+                    url, engine_kwargs=engine_kwargs, heartbeat_interval=heartbeat, grace_period=2 * heartbeat,
+                    heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1))
+            except ImportError as exc:
+                raise TuneError(f"--storage {url}: the database driver is not installed ({exc}); "
+                                f"for PostgreSQL: pip install 'qwop-fast[tune]' (psycopg2-binary)") from None
+            except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError) as exc:
+                # Workers started together on a new database race to create
+                # its tables; the loser's error goes away on a second try.
+                if attempt == 2:
+                    raise TuneError(f"--storage {url}: cannot create the study tables: {_first_line(exc)}") from None
+                time.sleep(0.5 + random.random())
+            except (sqlalchemy.exc.SQLAlchemyError, ValueError) as exc:  # a bad URL, a server not reached
+                raise TuneError(f"--storage {url}: cannot open the study storage: {_first_line(exc)}") from None
+    raise AssertionError("unreachable")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def make_sampler(settings: TuneSettings, worker: int) -> optuna.samplers.BaseSampler:
@@ -480,6 +491,7 @@ def make_objective(settings: TuneSettings, space: SearchSpace, started: list[int
             raise
         trial.set_user_attr("config", ready_config(settings, config).to_dict())
         trial.set_user_attr("host", os.uname().nodename)
+        trial.set_user_attr("pid", os.getpid())
         run_dir = study_dir / f"trial_{trial.number:04d}"
         if run_dir.exists():  # left by an earlier study of the same name that was deleted
             shutil.rmtree(run_dir)
