@@ -432,7 +432,9 @@ class TrialEvaluation(BaseCallback):
         if self.deadline is not None and time.time() >= self.deadline:
             self.stopped_by = "timeout"
             return False
-        if self.settings.eval_every > 0 and self.num_timesteps >= self._next:
+        # The evaluation at the end of the budget is the trial's value, not
+        # a pruning point: _on_training_end makes it.
+        if self.settings.eval_every > 0 and self._next <= self.num_timesteps < self.settings.n_timesteps:
             while self._next <= self.num_timesteps:
                 self._next += self.settings.eval_every
             self._evaluate()
