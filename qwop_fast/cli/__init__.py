@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "play": "play QWOP yourself with the Q, W, O, P keys",
     "replay": "replay a recorded key file bit-exactly",
     "plot": "plot a run's learning curves to a PNG",
+    "tune": "tune hyperparameters with Optuna (one machine or many)",
     "bench": "side-by-side throughput benchmark (bench/ of a source checkout)",
 }
 USER_ERROR_EXIT = 2
