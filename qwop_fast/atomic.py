@@ -75,3 +75,23 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def check_writable(path: str | Path) -> str | None:
+    """Why ``path`` (a file or folder to be written) cannot be written, or
+    None when it can: checked before the work whose results go there, so a
+    long evaluation or render is not lost to a typo in the path. A missing
+    folder is fine if its nearest existing ancestor is a writable folder."""
+    p = Path(path)
+    probe = p if p.exists() else p.parent
+    while not probe.exists():
+        if probe == probe.parent:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        return f"{str(probe)!r} is a file, not a folder"
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return f"{str(probe)!r} is not writable"
+    if p.exists() and not p.is_dir() and not os.access(p, os.W_OK):
+        return f"{str(p)!r} is not writable"
+    return None
