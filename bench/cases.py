@@ -113,15 +113,44 @@ def _action_table(rng: Any, n_actions: int, n_envs: int) -> Any:
     return rng.integers(0, n_actions, (rows, n_envs), dtype="int64")
 
 
+# Longest single Engine.run_random call: the call holds no GIL and checks no
+# signals, so Ctrl-C waits for it; Python handles the signal between calls.
+MAX_CALL_SECONDS = 0.05
+
+
+class ChunkedRandom:
+    """``engine.run_random(k, seed)`` split into calls of at most about
+    MAX_CALL_SECONDS each (sized from the previous call), so that Ctrl-C
+    stops the raw loop within a fraction of a second whatever k is."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.per_call = 1  # steps per call, grown/shrunk to the time limit
+
+    def __call__(self, k: int, seed: int) -> None:
+        done = 0
+        while done < k:
+            m = min(k - done, self.per_call)
+            t0 = time.perf_counter()
+            self.engine.run_random(m, (seed * 1_000_003 + done) % 2**63)
+            dt = time.perf_counter() - t0
+            done += m
+            if dt < MAX_CALL_SECONDS / 2 and m == self.per_call:
+                self.per_call *= 2
+            elif dt > MAX_CALL_SECONDS:
+                self.per_call = max(1, int(m * MAX_CALL_SECONDS / dt))
+
+
 def make_raw(n: int, threads: int, fps: int, seed: int) -> Case:
     from qwop_fast._engine import Engine
 
     engine = Engine(n, num_threads=threads, frames_per_step=fps)
     state = {"seed": seed}
+    run_random = ChunkedRandom(engine)
 
     def step(k: int) -> None:
         state["seed"] += 1  # a fresh action stream per call
-        engine.run_random(k, state["seed"])
+        run_random(k, state["seed"])
 
     return Case(RAW, n, threads=engine.num_threads, step=step, close=engine.close)
 
@@ -144,11 +173,11 @@ def _raw_process_worker(conn: Any, fps: int) -> None:
             break
         _, n, seconds = msg
         if n not in engines:
-            engines[n] = Engine(n, num_threads=1, frames_per_step=fps)
+            engines[n] = ChunkedRandom(Engine(n, num_threads=1, frames_per_step=fps))
             k = 1  # chunk of about 1/20 of a measurement, as Case.calibrate
             while True:
                 t0 = _time.perf_counter()
-                engines[n].run_random(k, calls)
+                engines[n](k, calls)
                 calls += 1
                 if _time.perf_counter() - t0 >= max(0.002, seconds / 20) or k >= 1 << 20:
                     break
@@ -158,7 +187,7 @@ def _raw_process_worker(conn: Any, fps: int) -> None:
         c0 = _time.process_time()
         t0 = _time.perf_counter()
         while True:
-            engines[n].run_random(k, calls)
+            engines[n](k, calls)
             calls += 1
             done += k
             elapsed = _time.perf_counter() - t0
@@ -166,7 +195,7 @@ def _raw_process_worker(conn: Any, fps: int) -> None:
                 break
         conn.send((done, elapsed, _time.process_time() - c0))
     for e in engines.values():
-        e.close()
+        e.engine.close()
     conn.close()
 
 

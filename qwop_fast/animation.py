@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .atomic import check_writable
 from .errors import UserError
 
 GIF_SUFFIX = ".gif"
@@ -42,6 +43,9 @@ def check_output_path(path: str | Path) -> Path:
         raise OutputError(f"output file {str(path)!r} must end in .gif or .mp4")
     if p.exists() and p.is_dir():
         raise OutputError(f"output file {str(path)!r} is a directory")
+    problem = check_writable(p)
+    if problem is not None:
+        raise OutputError(f"output file {str(path)!r} cannot be written: {problem}")
     return p
 
 

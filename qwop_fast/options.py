@@ -14,8 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import runner_table
+from .errors import short_repr
 
 SUCCESS_RULES = ("qwop_gym", "game")
+# Bound of the reward constants: rewards are float32 (max ~3.4e38), and a
+# constant like 1e308 times a speed gives an infinite reward that poisons
+# every gradient. The defaults are 0.01 to 50; a million is far beyond use.
+MAX_REWARD_CONSTANT = 1e6
 FIRST_STEP_REFERENCES = ("reset", "origin")
 
 
@@ -59,18 +64,27 @@ class EnvOptions:
     intro_frames: int | tuple[int, int] = 0
 
     def __post_init__(self) -> None:
+        # numpy scalars (np.float32(0.5), np.bool_(True), np.int64(4): what
+        # a value read from an array is) mean their Python value; converted
+        # first so every check below and as_dict() see plain Python types.
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, (list, tuple)):
+                value = type(value)(_python_scalar(v) for v in value)
+            object.__setattr__(self, f.name, _python_scalar(value))
         _check_int("frames_per_step", self.frames_per_step, 1, 10_000)
         _check_int("max_episode_steps", self.max_episode_steps, 0, 2**31 - 1)
         for name in ("reduced_action_set", "hurdle", "head_torque_accumulates"):
             value = getattr(self, name)
             if not isinstance(value, bool):
-                raise TypeError(f"{name} must be a bool (True or False), got {value!r}")
+                raise TypeError(f"{name} must be a bool (True or False), got {short_repr(value)}")
         for name in ("speed_rew_mult", "time_cost_mult", "success_reward", "failure_cost"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise TypeError(f"{name} must be a number, got {value!r}")
-            if not math.isfinite(value):
-                raise ValueError(f"{name} must be a finite number, got {value!r}")
+                raise TypeError(f"{name} must be a number, got {short_repr(value)}")
+            if not (math.isfinite(value) and abs(value) <= MAX_REWARD_CONSTANT):
+                raise ValueError(f"{name} must be a number in [-{MAX_REWARD_CONSTANT:g}, "
+                                 f"{MAX_REWARD_CONSTANT:g}], got {short_repr(value)}")
             object.__setattr__(self, name, float(value))
         _check_choice("success_rule", self.success_rule, SUCCESS_RULES)
         _check_choice("first_step_reference", self.first_step_reference, FIRST_STEP_REFERENCES)
@@ -116,6 +130,15 @@ class EnvOptions:
         return dataclasses.asdict(self)
 
 
+def _python_scalar(value: Any) -> Any:
+    """A numpy scalar as its Python value (np.float32 -> float, np.bool_ ->
+    bool, ...); anything else unchanged (a float32 keeps its float32 value:
+    0.1f is 0.10000000149011612, as an array element would give)."""
+    if type(value).__module__ == "numpy" and getattr(value, "shape", None) == ():
+        return value.item()
+    return value
+
+
 def option_names() -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(EnvOptions))
 
@@ -124,14 +147,14 @@ def _check_int(name: str, value: Any, lo: int, hi: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         # numpy integers are accepted too
         if not (hasattr(value, "__index__") and not isinstance(value, bool)):
-            raise TypeError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+            raise TypeError(f"{name} must be an integer in [{lo}, {hi}], got {short_repr(value)}")
     if not lo <= int(value) <= hi:
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {short_repr(value)}")
 
 
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {short_repr(value)}")
 
 
 MAX_INTRO_FRAMES = 100_000
@@ -152,7 +175,7 @@ def _check_intro_frames(value: Any) -> int | tuple[int, int]:
 
 def _intro_int(value: Any, expected: str) -> int:
     if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise TypeError(f"{expected}, got {value!r:.60}")
+        raise TypeError(f"{expected}, got {short_repr(value)}")
     value = int(value)
     if not 0 <= value <= MAX_INTRO_FRAMES:
         raise ValueError(f"{expected}, got {value}")

@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import runner_table
+from . import atomic, runner_table
 from .env import QWOPEnv
 from .recording import Recording, RecordingError
-from .render import Renderer  # before pygame: it silences pygame's import banner
+from .render import Renderer, check_display  # before pygame: it silences pygame's import banner
 
 import pygame  # noqa: E402,I001
 
@@ -25,6 +25,11 @@ HELP_FRAMES = 4 * GAME_FPS  # show the controls until the first key press, at mo
 
 def play_from_args(args: argparse.Namespace) -> int:
     """``qwop-fast play``: the game, then the --record file."""
+    if args.record:
+        problem = atomic.check_writable(args.record)
+        if problem is not None:  # found now, not after the game
+            raise RecordingError(f"cannot write recording {args.record!r}: {problem}")
+    check_display()
     result = play(hurdle=args.hurdle)
     print(f"{result.attempts} attempt(s), best {result.best_distance:.2f} m")
     if args.record:

@@ -33,12 +33,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import UserError
+from . import atomic
+from .errors import UserError, short_repr
 from .options import EnvOptions
 
 FORMAT = "qwop-fast-recording"
 VERSION = 1
 KEY_ORDER = "QWOP"
+# A recording of a whole 100 m run is ~50 KB; a day of play at 30 frames/s
+# is ~30 MB.
+MAX_RECORDING_BYTES = 64 << 20
 
 
 class RecordingError(UserError, ValueError):
@@ -61,7 +65,7 @@ class Recording:
         for i, keys in enumerate(self.keys):
             name = canonical_keys(keys, f"{where}: keys[{i}]")
             if name not in names:
-                raise RecordingError(f"{where}: keys[{i}] = {keys!r} is not an action of the "
+                raise RecordingError(f"{where}: keys[{i}] = {short_repr(keys)} is not an action of the "
                                      f"{len(names)}-action set ({', '.join(names)})")
             out.append(names.index(name))
         return out
@@ -80,24 +84,23 @@ class Recording:
 
     def save(self, path: str | Path) -> Path:
         p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
         # Readable header fields one per line, then the long key list on one line.
         data = self.to_json()
         keys = json.dumps(data.pop("keys"), separators=(",", ":"))
         header = json.dumps(data, indent=1)  # ends with "\n}"
-        p.write_text(f'{header[:-2]},\n "keys": {keys}\n}}\n')
+        atomic.write_text(p, f'{header[:-2]},\n "keys": {keys}\n}}\n')
         return p
 
 
 def canonical_keys(keys: Any, where: str) -> str:
     """ "none" or the held letters in Q, W, O, P order ("PQ" -> "QP")."""
     if not isinstance(keys, str):
-        raise RecordingError(f"{where} must be a string like 'QP' or 'none', got {keys!r}")
+        raise RecordingError(f"{where} must be a string like 'QP' or 'none', got {short_repr(keys)}")
     text = keys.strip().upper()
     if text in ("", "NONE"):
         return "none"
     if any(k not in KEY_ORDER for k in text) or len(set(text)) != len(text):
-        raise RecordingError(f"{where} = {keys!r} is not 'none' or a set of the letters Q, W, O, P")
+        raise RecordingError(f"{where} = {short_repr(keys)} is not 'none' or a set of the letters Q, W, O, P")
     return "".join(k for k in KEY_ORDER if k in text)
 
 
@@ -110,7 +113,13 @@ def load(path: str | Path) -> Recording:
     if p.is_dir():
         raise RecordingError(f"{where} is a directory, not a recording file")
     try:
-        data = json.loads(p.read_text())
+        size = p.stat().st_size
+        if size > MAX_RECORDING_BYTES:
+            raise RecordingError(f"{where} is {size} bytes, more than a recording can be "
+                                 f"({MAX_RECORDING_BYTES})")
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise RecordingError(f"{where} is nested too deeply to be a recording") from None
     except UnicodeDecodeError:
         raise RecordingError(f"{where} is not a text (JSON) file") from None
     except json.JSONDecodeError as exc:
@@ -125,7 +134,7 @@ def from_json(data: Any, where: str = "recording") -> Recording:
         raise RecordingError(f"{where} is not a qwop-fast recording (no \"format\": \"{FORMAT}\")")
     version = data.get("version")
     if version != VERSION:
-        raise RecordingError(f"{where} has version {version!r}; this qwop-fast reads version {VERSION}")
+        raise RecordingError(f"{where} has version {short_repr(version)}; this qwop-fast reads version {VERSION}")
     for name in ("env_options", "keys", "final_distance"):
         if name not in data:
             raise RecordingError(f"{where} has no {name!r}")
@@ -141,13 +150,13 @@ def from_json(data: Any, where: str = "recording") -> Recording:
     for name in ("final_distance", "game_time"):
         value = data.get(name, 0.0)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise RecordingError(f"{where}: {name} must be a finite number, got {value!r}")
+            raise RecordingError(f"{where}: {name} must be a finite number, got {short_repr(value)}")
         numbers[name] = float(value)
     flags = {}
     for name in ("terminated", "is_success"):
         value = data.get(name, False)
         if not isinstance(value, bool):
-            raise RecordingError(f"{where}: {name} must be true or false, got {value!r}")
+            raise RecordingError(f"{where}: {name} must be true or false, got {short_repr(value)}")
         flags[name] = value
     recording = Recording(options, [canonical_keys(k, f"{where}: keys[{i}]") for i, k in enumerate(data["keys"])],
                           **numbers, **flags)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from typing import Any
 
 import numpy as np
@@ -109,6 +110,25 @@ class DisplayError(UserError, RuntimeError):
     """A window was asked for but no display is available."""
 
 
+# SDL's drivers that draw nowhere: a window "opened" on them is invisible.
+_HEADLESS_DRIVERS = ("offscreen", "dummy")
+
+
+def check_display() -> None:
+    """DisplayError unless a window can be shown here.
+
+    Without a display, SDL falls back to its offscreen driver and a "window"
+    runs silently with nothing on screen. Choosing a headless driver
+    explicitly (SDL_VIDEODRIVER=dummy, as the tests do) is respected.
+    """
+    chosen = os.environ.get("SDL_VIDEODRIVER", "")
+    if chosen:
+        return
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise DisplayError("there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so no window "
+                           "can be shown; write the frames to a file instead (e.g. --output run.gif)")
+
+
 class Renderer:
     """Draws ``QWOPEnv.render_state()`` dicts; see the module docstring.
 
@@ -146,6 +166,7 @@ class Renderer:
         self._display = None
         self._clock = None
         if self.window:
+            check_display()
             try:
                 pygame.display.init()
                 self._display = pygame.display.set_mode((self.width, self.height))
@@ -153,6 +174,12 @@ class Renderer:
                 raise DisplayError(
                     f"cannot open a window ({exc}); write frames to a file instead "
                     "(e.g. --output run.gif)") from exc
+            driver = pygame.display.get_driver()
+            if driver in _HEADLESS_DRIVERS and os.environ.get("SDL_VIDEODRIVER") != driver:
+                pygame.display.quit()
+                self._display = None
+                raise DisplayError(f"there is no display (SDL picked its {driver!r} driver), so no window "
+                                   "can be shown; write the frames to a file instead (e.g. --output run.gif)")
             pygame.display.set_caption("qwop-fast")
             self._clock = pygame.time.Clock()
 

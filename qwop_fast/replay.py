@@ -17,6 +17,10 @@ def replay_file(args: argparse.Namespace) -> int:
     """``qwop-fast replay``: replay the file, say whether it matched (exit code 1 if not)."""
     if args.output is not None:
         check_output_path(args.output)
+    else:
+        from .render import check_display  # pygame only for a window
+
+        check_display()
     recording = load(args.file)
     result = replay(recording, output=args.output, fps=args.fps, where=f"recording {args.file!r}")
     if result["path"] is not None:

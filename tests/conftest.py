@@ -19,3 +19,23 @@ def run_command():
     from qwop_fast.cli import main
 
     return lambda name, argv: main([name, *argv])
+
+
+@pytest.fixture
+def child():
+    """``child(code, timeout=60)``: run Python ``code`` in a fresh interpreter
+    and return its CompletedProcess. For cases that could crash or hang: a
+    segfault or an abort is a negative return code and a hang a timeout,
+    which fail the test instead of taking the whole test run down."""
+    import subprocess
+    import sys
+
+    def run(code: str, timeout: float = 60, **kwargs):
+        try:
+            return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                  timeout=timeout, **kwargs)
+        except subprocess.TimeoutExpired as exc:
+            pytest.fail(f"the child process hung (no exit within {timeout} s); its output:\n"
+                        f"{exc.stdout}\n{exc.stderr}")
+
+    return run

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import argparse
 
-from .argtypes import positive_int
+from .argtypes import non_negative_int, positive_int
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -44,8 +44,11 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                       help="greedy actions (default)")
     mode.add_argument("--stochastic", dest="deterministic", action="store_false",
                       help="sampled actions")
-    parser.add_argument("--seed", type=int, default=0, metavar="S",
+    parser.add_argument("--seed", type=non_negative_int, default=0, metavar="S",
                         help="seeds the random/stochastic action choices and env.reset (default 0)")
+    parser.add_argument("--trust-model", action="store_true",
+                        help="also run the pickled Python objects in the model file (only for files "
+                             "you trust; see the README, 'Model files')")
     parser.add_argument("--env-kwargs", nargs="+", action="extend", default=[], metavar="JSON|KEY=VALUE",
                         help="env option overrides")
 

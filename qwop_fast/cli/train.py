@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import argparse
 
+from .argtypes import non_negative_int, positive_int
+
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE",
                         help="training config (YAML); default: the quick path, config/quick.yml")
-    parser.add_argument("--total-timesteps", type=int, metavar="N", help="override total_timesteps")
-    parser.add_argument("--n-envs", type=int, metavar="N", help="override n_envs")
-    parser.add_argument("--seed", type=int, metavar="S", help="override seed")
+    parser.add_argument("--total-timesteps", type=positive_int, metavar="N", help="override total_timesteps")
+    parser.add_argument("--n-envs", type=positive_int, metavar="N", help="override n_envs")
+    parser.add_argument("--seed", type=non_negative_int, metavar="S", help="override seed")
     parser.add_argument("--run-id", metavar="ID", help="run folder name (default: <algorithm>_<timestamp>)")
     parser.add_argument("--runs-dir", default="runs", metavar="DIR", help="where run folders go (default: runs)")
     parser.add_argument("--resume", metavar="RUN_DIR",

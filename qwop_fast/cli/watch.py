@@ -31,6 +31,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-steps", type=non_negative_int, default=DEFAULT_MAX_STEPS, metavar="M",
                         help=f"stop an episode after M env steps (default {DEFAULT_MAX_STEPS}; "
                              "0: only the env's own max_episode_steps)")
+    parser.add_argument("--trust-model", action="store_true",
+                        help="also run the pickled Python objects in the model file (only for files "
+                             "you trust; see the README, 'Model files')")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--deterministic", dest="deterministic", action="store_true", default=True,
                       help="take the model's best action (default)")

@@ -3,16 +3,24 @@ periodic evaluation, timed checkpoints and the progress display."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
-from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback, EvalCallback
+from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
+
+from .. import atomic
+
+# evaluations.npz is first written under this name, then renamed over it.
+_PARTIAL_EVALUATIONS = ".evaluations" + atomic.PARTIAL_SUFFIX
 
 
 class RunEvalCallback(EvalCallback):
@@ -21,18 +29,35 @@ class RunEvalCallback(EvalCallback):
     (a plain EvalCallback would overwrite best_model.zip with the first
     evaluation after the resume, however bad)."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, save_best: Callable[[Any], None] | None = None, **kwargs) -> None:
+        # The best model is saved by ``save_best`` (atomically, with the run
+        # stamp) rather than by EvalCallback's plain model.save.
+        if save_best is not None:
+            kwargs["best_model_save_path"] = None
+            kwargs["callback_on_new_best"] = _OnNewBest(save_best)
         super().__init__(*args, **kwargs)
         self.seconds = 0.0
         self._distances: list[float] = []
-        npz = Path(self.log_path + ".npz") if self.log_path else None
-        if npz is not None and npz.is_file():
-            with np.load(npz) as old:
-                self.evaluations_timesteps = [int(t) for t in old["timesteps"]]
-                self.evaluations_results = [list(r) for r in old["results"]]
-                self.evaluations_length = [list(r) for r in old["ep_lengths"]]
-                if "successes" in old:
-                    self.evaluations_successes = [list(r) for r in old["successes"]]
+        self._npz: Path | None = None
+        if self.log_path:
+            self._npz = Path(self.log_path + ".npz")
+            # SB3 writes the file in place with np.savez after each
+            # evaluation; it writes a temporary name instead, renamed in
+            # _on_step once complete.
+            self.log_path = str(self._npz.parent / _PARTIAL_EVALUATIONS)
+        if self._npz is not None and self._npz.is_file():
+            try:
+                with np.load(self._npz) as old:
+                    timesteps = [int(t) for t in old["timesteps"]]
+                    results = [list(r) for r in old["results"]]
+                    lengths = [list(r) for r in old["ep_lengths"]]
+                    successes = [list(r) for r in old["successes"]] if "successes" in old else []
+            except Exception as exc:  # truncated/corrupt: np.load raises many kinds
+                print(f"warning: {self._npz} cannot be read ({type(exc).__name__}); the earlier "
+                      f"evaluations are not kept", file=sys.stderr)
+            else:
+                self.evaluations_timesteps, self.evaluations_results = timesteps, results
+                self.evaluations_length, self.evaluations_successes = lengths, successes
             if self.evaluations_results:
                 self.best_mean_reward = max(float(np.mean(r)) for r in self.evaluations_results)
 
@@ -56,27 +81,58 @@ class RunEvalCallback(EvalCallback):
         try:
             return super()._on_step()
         finally:
+            self._commit_evaluations()
             self.seconds += time.perf_counter() - t
 
+    def _commit_evaluations(self) -> None:
+        # np.savez adds ".npz" to the name it is given
+        partial = Path(self.log_path + ".npz") if self.log_path else None
+        if partial is not None and partial.is_file():
+            with open(partial, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(partial, self._npz)
 
-class TimedCheckpoint(BaseCallback):
-    """SB3's CheckpointCallback, timed."""
 
-    def __init__(self, inner: CheckpointCallback) -> None:
+class _OnNewBest(BaseCallback):
+    def __init__(self, save: Callable[[Any], None]) -> None:
         super().__init__()
-        self.inner = inner
-        self.seconds = 0.0
-
-    def _init_callback(self) -> None:
-        self.inner.init_callback(self.model)
+        self._save = save
 
     def _on_step(self) -> bool:
+        self._save(self.model)
+        return True
+
+
+class AtomicCheckpoint(BaseCallback):
+    """A checkpoint every ``save_freq`` calls (as SB3's CheckpointCallback,
+    same file names), each file written atomically, and timed.
+
+    The replay buffer is written first and the model second: the model zip
+    is what ``--resume`` looks for, so once it exists its buffer does too,
+    and a kill between the two leaves the previous checkpoint whole.
+    """
+
+    def __init__(self, save_freq: int, folder: Path, save_model: Callable[[Any, Path], None],
+                 save_buffer: Callable[[Any, Path], None] | None = None) -> None:
+        super().__init__()
+        self.save_freq = save_freq
+        self.folder = Path(folder)
+        self._save_model = save_model
+        self._save_buffer = save_buffer
+        self.seconds = 0.0
+
+    def _on_step(self) -> bool:
+        if self.n_calls % self.save_freq != 0:
+            return True
         t = time.perf_counter()
-        self.inner.update_locals(self.locals)
         try:
-            return self.inner.on_step()
+            n = self.num_timesteps
+            if self._save_buffer is not None and getattr(self.model, "replay_buffer", None) is not None:
+                self._save_buffer(self.model, self.folder / f"model_replay_buffer_{n}_steps.pkl")
+            self._save_model(self.model, self.folder / f"model_{n}_steps.zip")
         finally:
             self.seconds += time.perf_counter() - t
+        return True
 
 
 class ProgressCallback(BaseCallback):

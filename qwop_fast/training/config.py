@@ -33,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -41,7 +42,9 @@ from typing import Any
 import torch
 import yaml
 
-from ..errors import UserError
+from .._engine import ENGINE_BYTES_PER_ENV
+from .. import atomic
+from ..errors import UserError, short_repr, short_text
 from ..options import EnvOptions
 from .algorithms import ALGORITHMS, DEFAULT_POLICY, OFF_POLICY, algorithm_class
 
@@ -85,6 +88,75 @@ _INT_LOWER_BOUNDS = {"buffer_size": 1, "batch_size": 1, "n_steps": 1, "n_epochs"
 
 class ConfigError(UserError, ValueError):
     """A config value that cannot be used; the message names the key."""
+
+
+# The engine's own limit on native threads (Engine refuses more).
+MAX_NUM_THREADS = 1024
+# What a native thread costs besides its worlds: the touched part of its
+# stack and its thread-local state (a generous estimate).
+THREAD_BYTES = 256 * 1024
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still allocate: the machine's available memory
+    (MemAvailable: free plus reclaimable caches), lowered by this process's
+    address-space limit (ulimit -v) and its cgroup's limit; None when unknown."""
+    limits = []
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    limits.append(int(line.split()[1]) * 1024)
+                    break
+    except (OSError, ValueError, IndexError):
+        try:
+            limits.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError, AttributeError):
+            pass
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            limits.append(max(0, soft - _address_space_used()))
+    except (ImportError, ValueError, OSError):  # not POSIX
+        pass
+    try:
+        text = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        current = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
+        if text != "max":
+            limits.append(max(0, int(text) - current))
+    except (OSError, ValueError):
+        pass
+    return min(limits) if limits else None
+
+
+def _address_space_used() -> int:
+    """Virtual size of this process (what RLIMIT_AS counts), from /proc."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def engine_memory_estimate(n_envs: int, num_threads: int) -> int:
+    """Bytes a QWOPVecEnv of ``n_envs`` runners on ``num_threads`` threads
+    needs (the engine's per-env estimate, ENGINE_BYTES_PER_ENV)."""
+    return n_envs * ENGINE_BYTES_PER_ENV + min(num_threads, n_envs) * THREAD_BYTES
+
+
+def check_engine_memory(n_envs: int, num_threads: int) -> None:
+    """ConfigError naming n_envs (or num_threads) when the engine would not
+    fit in the memory available now: refused before anything is allocated,
+    instead of the machine swapping or the process being killed."""
+    need = engine_memory_estimate(n_envs, num_threads)
+    have = available_memory()
+    if have is not None and need > have:
+        key = "n_envs" if n_envs * ENGINE_BYTES_PER_ENV > have else "num_threads"
+        raise ConfigError(f"{key!r}: n_envs={n_envs} runners on num_threads={num_threads} threads need "
+                          f"about {need / 2**20:.0f} MiB for the engine alone, but only "
+                          f"{have / 2**20:.0f} MiB of memory is available; lower {key}")
 
 
 # --------------------------------------------------------------- the schema
@@ -179,25 +251,76 @@ def bundled_config(name: str) -> Path:
     raise ConfigError(f"the bundled config {name!r} is not installed; pass --config FILE")
 
 
+# A config is a few hundred bytes; anything this large is not one.
+MAX_CONFIG_BYTES = 1 << 20
+
+
 def load_config(path: str | Path, *, resolve: bool = True) -> TrainConfig:
     """Read and validate a YAML config file; errors name the file and the key."""
     path = Path(path)
+    where = short_repr(str(path), 200)
+    if path.is_dir():
+        raise ConfigError(f"config file {where} is a directory, not a YAML file")
     if not path.is_file():
-        raise ConfigError(f"config file {str(path)!r} does not exist")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        raise ConfigError(f"config file {where} does not exist")
+    data = safe_yaml_load(read_config_text(path), where)
     try:
         return TrainConfig.from_dict({} if data is None else data, resolve=resolve)
     except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def read_config_text(path: Path) -> str:
+    """The text of a config file: ConfigError if it is too large, binary or not UTF-8."""
+    where = short_repr(str(path), 200)
+    try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"config file {where} is {size} bytes; a config is a small YAML "
+                              f"file (at most {MAX_CONFIG_BYTES} bytes)")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {where}: {exc.strerror or exc}") from None
+    if b"\0" in raw:
+        raise ConfigError(f"config file {where} is a binary file, not YAML text")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {where} is not UTF-8 text (byte {exc.start}); "
+                          f"save it as UTF-8") from None
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases: ``*name`` repeats an anchored
+    node, and nested repeats make a 400-byte file expand to gigabytes (an
+    "alias bomb"). A config never needs them."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise ConfigError(f"line {event.start_mark.line + 1}: YAML aliases "
+                              f"(*{short_repr(event.anchor, 40)[1:-1]}) are not allowed in a config; "
+                              f"write the value out")
+        return super().compose_node(parent, index)
+
+
+def safe_yaml_load(text: str, where: str) -> Any:
+    """``yaml.safe_load`` without aliases; every error is a ConfigError
+    starting with ``where`` (the file) and of bounded length."""
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{where}: not valid YAML: {short_text(exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: nested too deeply to be a config") from None
 
 
 def dump_config(config: TrainConfig, path: str | Path, header: str = "") -> None:
     text = yaml.safe_dump(config.to_dict(), sort_keys=False, default_flow_style=None)
     comment = "".join(f"# {line}\n" for line in header.splitlines())
-    Path(path).write_text(comment + text)
+    atomic.write_text(path, comment + text)
 
 
 # -------------------------------------------------------------- validation
@@ -206,7 +329,7 @@ def _type_name(value: Any) -> str:
 
 
 def _bad_type(key: str, expected: str, value: Any) -> ConfigError:
-    return ConfigError(f"{key!r} must be {expected}, got {value!r} ({_type_name(value)})")
+    return ConfigError(f"{key!r} must be {expected}, got {short_repr(value)} ({_type_name(value)})")
 
 
 def _number(key: str, value: Any, *, nullable: bool = False) -> float | None:
@@ -222,14 +345,16 @@ def _number(key: str, value: Any, *, nullable: bool = False) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _bad_type(key, _NUMBER + (" or null" if nullable else ""), value)
     if not math.isfinite(value):
-        raise ConfigError(f"{key!r} must be a finite number, got {value!r}")
+        raise ConfigError(f"{key!r} must be a finite number, got {short_repr(value)}")
     return value
 
 
-def _integer(key: str, value: Any, lo: int | None = None, *, nullable: bool = False) -> int | None:
+def _integer(key: str, value: Any, lo: int | None = None, *, hi: int | None = None,
+             nullable: bool = False) -> int | None:
     if value is None and nullable:
         return None
-    expected = _INT + (f" >= {lo}" if lo is not None else "") + (" or null" if nullable else "")
+    expected = _INT + (f" >= {lo}" if lo is not None and hi is None else "") \
+        + (f" in [{lo}, {hi}]" if hi is not None else "") + (" or null" if nullable else "")
     if isinstance(value, str):  # "3e6" from YAML
         try:
             value = float(value)
@@ -239,8 +364,8 @@ def _integer(key: str, value: Any, lo: int | None = None, *, nullable: bool = Fa
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise _bad_type(key, expected, value)
-    if lo is not None and value < lo:
-        raise ConfigError(f"{key!r} must be {expected}, got {value!r}")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ConfigError(f"{key!r} must be {expected}, got {short_repr(value)}")
     return value
 
 
@@ -257,7 +382,7 @@ def _mapping(key: str, value: Any) -> dict[str, Any]:
         raise _bad_type(key, "a mapping", value)
     for k in value:
         if not isinstance(k, str):
-            raise ConfigError(f"{key!r}: keys must be strings, got {k!r}")
+            raise ConfigError(f"{key!r}: keys must be strings, got {short_repr(k)}")
     return dict(value)
 
 
@@ -265,7 +390,7 @@ def _check_keys(prefix: str, data: dict[str, Any], allowed: list[str] | tuple[st
     unknown = [k for k in data if k not in allowed]
     if unknown:
         where = f"in {prefix!r}" if prefix else "at the top level"
-        names = ", ".join(repr(f"{prefix}.{k}" if prefix else k) for k in unknown)
+        names = ", ".join(short_repr(f"{prefix}.{k}" if prefix else k) for k in unknown[:5])
         raise ConfigError(f"unknown key {names} {where}; allowed keys: {', '.join(allowed)}")
 
 
@@ -282,13 +407,13 @@ def _parse(data: Any, *, resolve: bool) -> TrainConfig:
         raise _bad_type("algorithm", f"one of {', '.join(ALGORITHMS)}", algorithm)
     match = {a.lower(): a for a in ALGORITHMS}.get(algorithm.lower())
     if match is None:
-        raise ConfigError(f"'algorithm': unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
+        raise ConfigError(f"'algorithm': unknown algorithm {short_repr(algorithm)}; choose one of {', '.join(ALGORITHMS)}")
 
     cfg = TrainConfig(
         algorithm=match,
         total_timesteps=_integer("total_timesteps", get("total_timesteps"), 1),
         n_envs=_integer("n_envs", get("n_envs"), 1),
-        num_threads=_integer("num_threads", get("num_threads"), 0),
+        num_threads=_integer("num_threads", get("num_threads"), 0, hi=MAX_NUM_THREADS),
         torch_threads=_integer("torch_threads", get("torch_threads"), 1),
         seed=_integer("seed", get("seed"), 0, nullable=True),
         env_kwargs=_env_kwargs(get("env_kwargs"), resolve),
@@ -300,6 +425,7 @@ def _parse(data: Any, *, resolve: bool) -> TrainConfig:
         eval_episodes=_integer("eval_episodes", get("eval_episodes"), 1),
         eval_deterministic=_boolean("eval_deterministic", get("eval_deterministic")),
     )
+    check_engine_memory(cfg.n_envs, cfg.num_threads)
     if cfg.save_replay_buffer and not cfg.off_policy:
         raise ConfigError(f"'save_replay_buffer': {cfg.algorithm} is on-policy and has no replay buffer; "
                           f"set it to false (it applies to {', '.join(OFF_POLICY)})")
@@ -314,7 +440,7 @@ def _env_kwargs(value: Any, resolve: bool) -> dict[str, Any]:
         try:
             EnvOptions.from_kwargs(**{key: v})
         except (TypeError, ValueError) as exc:
-            raise ConfigError(f"'env_kwargs.{key}': {exc}") from None
+            raise ConfigError(f"'env_kwargs.{short_repr(key)[1:-1]}': {exc}") from None
     try:
         options = EnvOptions.from_kwargs(**kwargs)
     except (TypeError, ValueError) as exc:
@@ -372,7 +498,7 @@ def _learner_kwargs(algorithm: str, value: Any, resolve: bool) -> dict[str, Any]
 
     policy = out.setdefault("policy", DEFAULT_POLICY[algorithm])
     if policy not in cls.policy_aliases:
-        raise ConfigError(f"'learner_kwargs.policy': {algorithm} has no policy {policy!r}; "
+        raise ConfigError(f"'learner_kwargs.policy': {algorithm} has no policy {short_repr(policy)}; "
                           f"choose one of {', '.join(cls.policy_aliases)}")
     out.setdefault("device", "cpu")  # the pinned torch is the CPU build; "auto" would probe CUDA
     if kwargs.get("policy_kwargs") is not None:
@@ -414,7 +540,7 @@ def _policy_kwargs(policy_cls: type, value: Any, algorithm: str) -> dict[str, An
             v = pk[key]
             if not isinstance(v, str) or v.lower() not in names:
                 raise ConfigError(f"'{prefix}.{key}' must be the name of {what} "
-                                  f"({', '.join(names)}), got {v!r}")
+                                  f"({', '.join(names)}), got {short_repr(v)}")
             out[key] = v.lower()
     for key in ("n_quantiles", "lstm_hidden_size", "n_lstm_layers"):
         if key in pk:

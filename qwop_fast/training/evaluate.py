@@ -14,15 +14,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rich.console import Console
 from rich.table import Table
 
-from .. import contract
+from .. import atomic, contract
 from ..env import QWOPEnv
-from ..errors import UserError
+from ..errors import UserError, short_repr
 from ..options import EnvOptions
 from ..rollout import RandomPolicy, run_episode
+from .config import ConfigError, safe_yaml_load
 from .checkpoints import check_compatible, detect_algorithm, load_env_kwargs, load_model
 
 EPISODE_FIELDS = ("episode", "reward", "length", "distance", "game_time", "is_success", "terminated",
@@ -40,7 +40,8 @@ def evaluate_from_args(args: argparse.Namespace) -> int:
     if out_dir is not None:
         check_output_dir(out_dir, args.force)
     overrides = parse_env_kwargs(args.env_kwargs)
-    policy, env_kwargs, info = load_policy(args.model, args.random, overrides)
+    policy, env_kwargs, info = load_policy(args.model, args.random, overrides,
+                                           trust=getattr(args, "trust_model", False))
 
     t0 = time.perf_counter()
     episodes = run_episodes(policy, env_kwargs, args.episodes, deterministic=args.deterministic, seed=args.seed)
@@ -74,24 +75,29 @@ def parse_env_kwargs(items: list[str]) -> dict[str, Any]:
             try:
                 value = json.loads(text)
             except json.JSONDecodeError as exc:
-                raise EvaluateError(f"--env-kwargs: {item!r} is not valid JSON: {exc}") from None
+                raise EvaluateError(f"--env-kwargs: {short_repr(item)} is not valid JSON: {exc}") from None
+            except RecursionError:
+                raise EvaluateError(f"--env-kwargs: {short_repr(item)} is nested too deeply") from None
             if not isinstance(value, dict):
-                raise EvaluateError(f"--env-kwargs: {item!r} must be a JSON object")
+                raise EvaluateError(f"--env-kwargs: {short_repr(item)} must be a JSON object")
             out.update(value)
         elif "=" in text:
             key, _, raw = text.partition("=")
             try:
-                out[key.strip()] = yaml.safe_load(raw) if raw.strip() else raw
-            except yaml.YAMLError:
+                out[key.strip()] = safe_yaml_load(raw, "--env-kwargs") if raw.strip() else raw
+            except ConfigError:
                 out[key.strip()] = raw
         else:
-            raise EvaluateError(f"--env-kwargs: expected a JSON object or key=value, got {item!r}")
+            raise EvaluateError(f"--env-kwargs: expected a JSON object or key=value, got {short_repr(item)}")
     return out
 
 
 def check_output_dir(out_dir: Path, force: bool) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise EvaluateError(f"--output {out_dir} exists and is not a folder")
+    problem = atomic.check_writable(out_dir)
+    if problem is not None:
+        raise EvaluateError(f"--output {out_dir} cannot be written: {problem}")
     existing = [name for name in OUTPUT_FILES if (out_dir / name).exists()]
     if existing and not force:
         raise EvaluateError(f"--output {out_dir} already has results ({', '.join(existing)}); "
@@ -99,13 +105,14 @@ def check_output_dir(out_dir: Path, force: bool) -> None:
 
 
 # ------------------------------------------------------------------ policies
-def load_policy(model_path: str | None, random: bool, overrides: dict[str, Any]):
-    """(policy, resolved env_kwargs, descriptive info) for the run."""
+def load_policy(model_path: str | None, random: bool, overrides: dict[str, Any], trust: bool = False):
+    """(policy, resolved env_kwargs, descriptive info) for the run; ``trust``:
+    load the model's pickled objects too (see checkpoints.load_model)."""
     info: dict[str, Any] = {}
     if random:
         base: dict[str, Any] = {}
     else:
-        model = load_model(model_path)
+        model = load_model(model_path, trust=trust)
         base, config = load_env_kwargs(model_path, model)
         info = {"algorithm": detect_algorithm(model_path) or type(model).__name__,
                 "config": str(config) if config else None}
@@ -195,10 +202,9 @@ def print_table(doc: dict[str, Any]) -> None:
 
 
 def write_outputs(out_dir: Path, episodes: list[dict[str, Any]], doc: dict[str, Any]) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with (out_dir / "episodes.csv").open("w", newline="") as f:
+    with atomic.atomic_open(out_dir / "episodes.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=EPISODE_FIELDS)
         w.writeheader()
         for e in episodes:
             w.writerow(e)
-    (out_dir / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
+    atomic.write_text(out_dir / "summary.json", json.dumps(doc, indent=2) + "\n")

@@ -16,17 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
+from stable_baselines3.common.callbacks import CallbackList
 from stable_baselines3.common.logger import configure
 from stable_baselines3.common.monitor import Monitor, ResultsWriter
 from stable_baselines3.common.vec_env import VecMonitor
 
+from .. import atomic
 from ..env import QWOPEnv
 from ..errors import UserError
 from ..reward_shaping import VecRewardShaping
 from ..vec_env import QWOPVecEnv
 from .algorithms import NSTEP_WARNING
-from .callbacks import ProgressCallback, RunEvalCallback, TimedCheckpoint
+from .callbacks import AtomicCheckpoint, ProgressCallback, RunEvalCallback
+from .checkpoints import ModelError, load_model, run_config_header, save_model, save_replay_buffer
 from .config import TrainConfig, bundled_config, dump_config, load_config
 from .timing import PhaseTimer, StepTimer, timed_algorithm
 
@@ -79,7 +81,7 @@ def prepare_new(args: argparse.Namespace):
             run_dir, n = runs_dir / f"{stem}-{n}", n + 1
     run_dir.mkdir(parents=True)
     source = args.config or f"{QUICK_CONFIG} (quick path)"
-    header = (f"qwop-fast train: resolved config of run {run_dir.name}\n"
+    header = (f"{run_config_header(run_dir.name)}\n"
               f"from {source}" + (f", overrides {overrides}" if overrides else "") + "\n"
               f"written {time.strftime('%Y-%m-%d %H:%M:%S')}")
     dump_config(config, run_dir / "config.yml", header)
@@ -99,7 +101,7 @@ def prepare_resume(args: argparse.Namespace):
     if args.total_timesteps is not None and args.total_timesteps != config.total_timesteps:
         config = config.replace(total_timesteps=args.total_timesteps)
         dump_config(config, run_dir / "config.yml",
-                    f"qwop-fast train: resolved config of run {run_dir.name}\n"
+                    f"{run_config_header(run_dir.name)}\n"
                     f"total_timesteps changed to {args.total_timesteps} on resume, "
                     f"{time.strftime('%Y-%m-%d %H:%M:%S')}")
     return config, run_dir
@@ -107,12 +109,19 @@ def prepare_resume(args: argparse.Namespace):
 
 def latest_checkpoint(run_dir: Path) -> tuple[Path, int] | None:
     """The checkpoint with the most timesteps (``model_<N>_steps.zip``)."""
-    best = None
+    found = checkpoints_newest_first(run_dir)
+    return found[0] if found else None
+
+
+def checkpoints_newest_first(run_dir: Path) -> list[tuple[Path, int]]:
+    """Every ``model_<N>_steps.zip`` of the run, most timesteps first
+    (temporary ``.partial`` files of an interrupted save do not match)."""
+    found = []
     for p in (run_dir / "checkpoints").glob("model_*_steps.zip"):
         m = _CHECKPOINT_RE.match(p.name)
-        if m and (best is None or int(m.group(1)) > best[1]):
-            best = (p, int(m.group(1)))
-    return best
+        if m:
+            found.append((p, int(m.group(1))))
+    return sorted(found, key=lambda item: item[1], reverse=True)
 
 
 def replay_buffer_path(run_dir: Path, steps: int) -> Path:
@@ -177,37 +186,42 @@ def train(config: TrainConfig, run_dir: Path, *, resume: bool = False, progress:
     torch.set_num_threads(config.torch_threads)
     cls = timed_algorithm(config.algorithm_class())
 
-    start = None
+    candidates: list[Path] = []
     if resume:
-        found = latest_checkpoint(run_dir)
-        if found is None and (run_dir / "final_model.zip").is_file():
-            found = (run_dir / "final_model.zip", None)
-        if found is None:
+        candidates = [p for p, _ in checkpoints_newest_first(run_dir)]
+        if (run_dir / "final_model.zip").is_file():
+            candidates.append(run_dir / "final_model.zip")
+        if not candidates:
             raise TrainError(f"{run_dir} has no checkpoint to resume from "
                              f"(checkpoints/model_<steps>_steps.zip or final_model.zip)")
-        start = found[0]
+
+    def save(model: Any, path: Path) -> None:
+        # Every model of the run: atomic, with the run stamp (watch/evaluate
+        # read the env options from it).
+        save_model(model, path, run_id=run_dir.name, config=config.to_dict())
 
     venv = make_train_env(config, run_dir, append_monitor=resume)
     eval_env = None
     try:
-        if start is None:
+        if not resume:
             try:
                 model = cls(env=venv, seed=config.seed, **config.learner_kwargs_for_sb3())
             except (TypeError, ValueError, AssertionError) as exc:
                 # e.g. PPO's batch/rollout size checks: still before any training
                 raise TrainError(f"{config.algorithm} rejected the config's learner_kwargs: {exc}") from exc
         else:
-            kwargs = config.learner_kwargs_for_sb3()
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=NSTEP_WARNING)
-                model = cls.load(start, env=venv, device=kwargs.get("device", "cpu"), force_reset=True)
+            model, start = _load_newest_good(candidates, cls, config, venv)
             if config.seed is not None:
                 # A new stream for the continuation (the RNG states are not in the zip).
                 model.set_random_seed(config.seed + model.num_timesteps)
             buffer = replay_buffer_path(run_dir, model.num_timesteps)
             if config.off_policy:
                 if buffer.is_file():
-                    model.load_replay_buffer(buffer)
+                    try:
+                        model.load_replay_buffer(buffer)
+                    except Exception as exc:  # truncated pickle: EOFError, UnpicklingError, ...
+                        print(f"warning: skipping unreadable replay buffer {buffer} "
+                              f"({type(exc).__name__}); continuing with an empty buffer", file=sys.stderr)
                 else:
                     print(f"note: no replay buffer saved at {model.num_timesteps} steps "
                           f"(save_replay_buffer: {config.save_replay_buffer}); "
@@ -220,16 +234,15 @@ def train(config: TrainConfig, run_dir: Path, *, resume: bool = False, progress:
             print(f"{run_dir} already has {model.num_timesteps} >= total_timesteps "
                   f"{config.total_timesteps}; give --total-timesteps to extend it", file=sys.stderr)
             if not (run_dir / "final_model.zip").is_file():
-                model.save(run_dir / "final_model.zip")
+                save(model, run_dir / "final_model.zip")
             return TrainResult(run_dir, model.num_timesteps, False)
 
         timers = []
         cbs: list = []
         if config.checkpoint_every > 0:
-            ckpt = TimedCheckpoint(CheckpointCallback(
-                save_freq=max(1, config.checkpoint_every // config.n_envs),
-                save_path=str(run_dir / "checkpoints"), name_prefix="model",
-                save_replay_buffer=config.save_replay_buffer and config.off_policy))
+            ckpt = AtomicCheckpoint(max(1, config.checkpoint_every // config.n_envs), run_dir / "checkpoints",
+                                    save, save_replay_buffer if config.save_replay_buffer and config.off_policy
+                                    else None)
             cbs.append(ckpt)
             timers.append(("checkpoint", ckpt))
         if config.eval_every > 0:
@@ -238,7 +251,7 @@ def train(config: TrainConfig, run_dir: Path, *, resume: bool = False, progress:
             eval_env = Monitor(QWOPEnv(**config.env_kwargs))
             ev = RunEvalCallback(eval_env, n_eval_episodes=config.eval_episodes,
                                  eval_freq=max(1, config.eval_every // config.n_envs),
-                                 best_model_save_path=str(run_dir), log_path=str(run_dir),
+                                 save_best=lambda m: save(m, run_dir / "best_model.zip"), log_path=str(run_dir),
                                  deterministic=config.eval_deterministic, verbose=0)
             cbs.append(ev)
             timers.append(("eval", ev))
@@ -248,7 +261,7 @@ def train(config: TrainConfig, run_dir: Path, *, resume: bool = False, progress:
 
         interrupted = False
         try:
-            model.learn(total_timesteps=remaining, callback=CallbackList(cbs), reset_num_timesteps=start is None,
+            model.learn(total_timesteps=remaining, callback=CallbackList(cbs), reset_num_timesteps=not resume,
                         log_interval=50 if config.off_policy else 1, progress_bar=False)
         except KeyboardInterrupt:
             interrupted = True
@@ -259,16 +272,15 @@ def train(config: TrainConfig, run_dir: Path, *, resume: bool = False, progress:
 
         if interrupted:
             ckpt_path = run_dir / "checkpoints" / f"model_{model.num_timesteps}_steps.zip"
-            ckpt_path.parent.mkdir(parents=True, exist_ok=True)
-            model.save(ckpt_path)
-            if config.off_policy and config.save_replay_buffer:
-                model.save_replay_buffer(replay_buffer_path(run_dir, model.num_timesteps))
+            if config.off_policy and config.save_replay_buffer:  # the buffer first, as AtomicCheckpoint
+                save_replay_buffer(model, replay_buffer_path(run_dir, model.num_timesteps))
+            save(model, ckpt_path)
             print(f"interrupted at {model.num_timesteps} timesteps: saved {ckpt_path}\n"
                   f"continue with: qwop-fast train --resume {run_dir}", file=sys.stderr)
         else:
-            model.save(run_dir / "final_model.zip")
             if config.off_policy and config.save_replay_buffer:
-                model.save_replay_buffer(run_dir / "final_replay_buffer.pkl")
+                save_replay_buffer(model, run_dir / "final_replay_buffer.pkl")
+            save(model, run_dir / "final_model.zip")
         _write_timing(run_dir, timing, interrupted, model.num_timesteps)
         _print_summary(run_dir, model.num_timesteps, timing, mean_distance, interrupted)
         return TrainResult(run_dir, model.num_timesteps, interrupted, timing, mean_distance)
@@ -281,9 +293,38 @@ def train(config: TrainConfig, run_dir: Path, *, resume: bool = False, progress:
 def _write_timing(run_dir: Path, timing: dict, interrupted: bool, num_timesteps: int) -> None:
     """Append this session's time split to timing.json (a resumed run has several)."""
     path = run_dir / "timing.json"
-    sessions = json.loads(path.read_text()) if path.is_file() else []
+    sessions = []
+    if path.is_file():
+        try:
+            sessions = json.loads(path.read_text())
+            if not isinstance(sessions, list):
+                raise ValueError("not a list")
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            print(f"warning: {path} cannot be read ({type(exc).__name__}); starting it afresh",
+                  file=sys.stderr)
+            sessions = []
     sessions.append({**timing, "ended_at_timesteps": num_timesteps, "interrupted": interrupted})
-    path.write_text(json.dumps(sessions, indent=2) + "\n")
+    atomic.write_text(path, json.dumps(sessions, indent=2) + "\n")
+
+
+def _load_newest_good(candidates: list[Path], cls: type, config: TrainConfig, venv: Any) -> tuple[Any, Path]:
+    """The newest checkpoint that loads, and its path. An unreadable one (a
+    0-byte or truncated file from a save that was killed, by an older
+    version or by a power cut) is skipped with a warning naming it."""
+    kwargs = config.learner_kwargs_for_sb3()
+    skipped = []
+    for path in candidates:
+        try:
+            model = load_model(path, device=kwargs.get("device", "cpu"), algorithm_cls=cls,
+                               learner_kwargs=config.learner_kwargs, env=venv, force_reset=True)
+        except ModelError as exc:
+            reason = str(exc).splitlines()[-1].strip()
+            print(f"warning: skipping unreadable checkpoint {path} ({reason[:200]})", file=sys.stderr)
+            skipped.append(path.name)
+            continue
+        return model, path
+    raise TrainError(f"{candidates[0].parent.parent} has no readable checkpoint to resume from "
+                     f"(skipped {', '.join(skipped)})")
 
 
 def _print_summary(run_dir: Path, n: int, timing: dict, dist: float | None, interrupted: bool) -> None:

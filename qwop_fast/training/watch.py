@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 
 from ..animation import FrameSink, check_output_path
+from ..render import check_display
 from ..env import QWOPEnv
 from ..rollout import run_episode
 from .checkpoints import load_env_kwargs, load_model
@@ -19,16 +20,20 @@ def watch_from_args(args: argparse.Namespace) -> int:
     """``qwop-fast watch``: checks the output path before the slow model load."""
     if args.output is not None:
         check_output_path(args.output)
+    else:
+        check_display()  # before the model load, not after it
     return watch(Path(args.model), episodes=args.episodes, output=args.output, fps=args.fps,
-                 max_steps=args.max_steps or None, deterministic=args.deterministic)
+                 max_steps=args.max_steps or None, deterministic=args.deterministic,
+                 trust=args.trust_model)
 
 
 def watch(model_path: Path, episodes: int = 1, output: str | None = None, fps: float | None = None,
-          max_steps: int | None = None, deterministic: bool = True) -> int:
+          max_steps: int | None = None, deterministic: bool = True, trust: bool = False) -> int:
     """Play ``episodes`` episodes of the model, each up to ``max_steps`` steps
-    (None: the env's own max_episode_steps); returns the exit code."""
+    (None: the env's own max_episode_steps); returns the exit code.
+    ``trust``: load the model's pickled objects too (checkpoints.load_model)."""
     torch.set_num_threads(1)  # one small MLP per step: threads only add overhead
-    model = load_model(model_path)
+    model = load_model(model_path, trust=trust)
     env_kwargs, config = load_env_kwargs(model_path, model)
     print(f"model: {model_path} ({type(model).__name__})"
           + (f"; env options from {config}" if config else "; default env options"))

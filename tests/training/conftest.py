@@ -7,6 +7,7 @@ import stable_baselines3
 import torch
 
 from qwop_fast import QWOPVecEnv
+from qwop_fast.training.checkpoints import run_config_header
 
 torch.set_num_threads(1)
 SMALL = {"net_arch": [16]}
@@ -26,7 +27,8 @@ def make_model(name, venv):
 def run_dir(tmp_path_factory):
     """A run folder as training leaves it: config.yml, a model in checkpoints/."""
     run = tmp_path_factory.mktemp("run")
-    (run / "config.yml").write_text("# a run config\nalgorithm: DQN\nenv_kwargs:\n"
+    # The header `qwop-fast train` writes: only such a config.yml is the run's.
+    (run / "config.yml").write_text(f"# {run_config_header(run.name)}\nalgorithm: DQN\nenv_kwargs:\n"
                                     "  frames_per_step: 2\n  hurdle: false\n")
     venv = QWOPVecEnv(2, num_threads=1, frames_per_step=2, hurdle=False)
     model = make_model("DQN", venv).learn(64)

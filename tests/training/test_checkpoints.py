@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 from qwop_fast.training.checkpoints import (ModelError, detect_algorithm, find_run_config, load_env_kwargs, load_model,
-                                            read_env_kwargs)
+                                            read_env_kwargs, run_config_header)
 
 
 def test_each_algorithm_is_detected_and_loaded(saved_models):
@@ -64,7 +64,7 @@ def test_run_config_is_found_in_the_parent_run_folder(run_dir):
     assert find_run_config(model_path) == run_dir / "config.yml"
     model = load_model(model_path)
     env_kwargs, config = load_env_kwargs(model_path, model)
-    assert config == run_dir / "config.yml"
+    assert config == str(run_dir / "config.yml")
     assert env_kwargs == {"frames_per_step": 2, "hurdle": False, "reduced_action_set": True}
 
 
@@ -79,14 +79,24 @@ def test_bad_run_configs_name_the_file(tmp_path, saved_models):
     with pytest.raises(ModelError, match=r"config\.yml': env_kwargs: unknown env option.*'warp_speed'"):
         read_env_kwargs(config)
     config.write_text("env_kwargs: [1, 2\n")
-    with pytest.raises(ModelError, match="is not valid YAML"):
+    with pytest.raises(ModelError, match="not valid YAML"):
         read_env_kwargs(config)
     config.write_text("env_kwargs: 5\n")
     with pytest.raises(ModelError, match="env_kwargs must be a mapping"):
         read_env_kwargs(config)
-    # A config that contradicts the model: 9 actions in the env, 16 in the model.
-    config.write_text("env_kwargs:\n  reduced_action_set: true\n")
+    # A run config that contradicts the model: 9 actions in the env, 16 in the model.
+    config.write_text(f"# {run_config_header(tmp_path.name)}\nenv_kwargs:\n  reduced_action_set: true\n")
     model_path = tmp_path / "m.zip"
     model_path.write_bytes(saved_models["PPO"].read_bytes())
     with pytest.raises(ModelError, match="has 16 actions, but the env has 9"):
         load_env_kwargs(model_path, load_model(model_path))
+
+
+def test_a_config_not_written_for_the_run_is_ignored(tmp_path, saved_models, capsys):
+    # A model copied next to somebody's config.yml: its options are not taken.
+    (tmp_path / "config.yml").write_text("env_kwargs:\n  frames_per_step: 7\n")
+    model_path = tmp_path / "m.zip"
+    model_path.write_bytes(saved_models["PPO"].read_bytes())
+    assert find_run_config(model_path) is None
+    assert load_env_kwargs(model_path, load_model(model_path)) == ({"reduced_action_set": False}, None)
+    assert "note: ignoring" in capsys.readouterr().err

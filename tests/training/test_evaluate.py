@@ -12,6 +12,7 @@ import pytest
 
 from qwop_fast.cli import main
 from qwop_fast.training.config import TrainConfig, dump_config
+from qwop_fast.training.checkpoints import run_config_header
 from qwop_fast.training.evaluate import parse_env_kwargs, summarize, EvaluateError
 
 
@@ -25,7 +26,7 @@ def run_dir(tmp_path_factory) -> Path:
 
     run = tmp_path_factory.mktemp("run")
     cfg = TrainConfig.from_dict({"env_kwargs": {"max_episode_steps": 60}})
-    dump_config(cfg, run / "config.yml")
+    dump_config(cfg, run / "config.yml", run_config_header(run.name))  # as `qwop-fast train` writes it
     venv = QWOPVecEnv(2, num_threads=1, **cfg.env_kwargs)
     model = QRDQN("MlpPolicy", venv, policy_kwargs={"net_arch": [16], "n_quantiles": 5}, seed=0,
                   learning_starts=100, buffer_size=1000, device="cpu")
