@@ -18,6 +18,7 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libcpp cimport bool as cbool
 
 from qwop_fast import runner_table as table
+from qwop_fast.memory import ENGINE_BYTES_PER_ENV, available_memory
 from qwop_fast.options import EnvOptions
 
 cnp.import_array()
@@ -66,7 +67,7 @@ cdef extern from "qwop_physics.h" namespace "qwop::physics" nogil:
         Body bodies[24]
         RevoluteJoint joints[16]
         int body_count, joint_count
-        Contact contacts[160]
+        Contact contacts[96]
         int contact_list()
         int touching_count()
         int island_body(int i)
@@ -187,8 +188,6 @@ cdef extern from "qwop_runner.h" namespace "qwop" nogil:
 
 # numpy dtype of each buffer element kind in kBufferSpecs
 _KINDS = {ord("f"): np.float32, ord("d"): np.float64, ord("b"): np.bool_, ord("i"): np.int32}
-# Upper bound on what one env's worlds and buffers take (a world is ~60 KiB).
-ENGINE_BYTES_PER_ENV = 96 * 1024
 
 
 cdef void _fill_box(BoxSpec* box, double x, double y, double angle, double half_w, double half_h,
@@ -391,6 +390,13 @@ cdef class Engine:
         if not isinstance(auto_reset, (bool, np.bool_)):
             raise TypeError(f"auto_reset must be a bool, got {auto_reset!r:.60}")
         opts = EnvOptions.from_kwargs(**env_kwargs)
+        # Refused before anything is allocated, rather than swapping or the
+        # process being killed.
+        have = available_memory()
+        if have is not None and n_envs * ENGINE_BYTES_PER_ENV > have:
+            raise ValueError(f"n_envs={n_envs} needs about {n_envs * ENGINE_BYTES_PER_ENV / 2**20:.0f} MiB "
+                             f"for the engine, but only {have / 2**20:.0f} MiB of memory is available; "
+                             f"use fewer envs")
         self.n_envs = n_envs
         self.auto_reset = bool(auto_reset)
         self._env_options = opts
@@ -689,6 +695,8 @@ cdef class Engine:
         ground, 3 track segments, block, hurdle base and top, the 12 parts);
         the last island solved."""
         self._check_open()
+        if not 0 <= env < self.n_envs:
+            raise ValueError(f"env must be in [0, {self.n_envs - 1}], got {env}")
         cdef const World* w = &self._batch.runner(env).world()
         cdef const Contact* c
         cdef const Body* b

@@ -50,7 +50,7 @@ constexpr double kAabbMultiplier = 2.0;
 // the block, 2 hurdle parts, 12 runner parts) and 12 joints.
 constexpr int kMaxBodies = 24;
 constexpr int kMaxJoints = 16;
-constexpr int kMaxContacts = 160;
+constexpr int kMaxContacts = 96;  // at most 12 parts x 5 static/hurdle boxes + 8 hurdle pairs = 68 can exist
 constexpr int kMaxNodes = 2 * kMaxBodies;
 constexpr int kMaxMoves = 64;
 constexpr int kMaxPairs = 1024;

@@ -77,13 +77,16 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def check_writable(path: str | Path) -> str | None:
-    """Why ``path`` (a file or folder to be written) cannot be written, or
-    None when it can: checked before the work whose results go there, so a
-    long evaluation or render is not lost to a typo in the path. A missing
-    folder is fine if its nearest existing ancestor is a writable folder."""
+def check_writable(path: str | Path, folder: bool = False) -> str | None:
+    """Why ``path`` (a file to be written, or with ``folder`` a folder to
+    write into) cannot be written, or None when it can: checked before the
+    work whose results go there, so a long evaluation or render is not lost to
+    a typo in the path. An existing file may be replaced; a missing folder is
+    fine if its nearest existing ancestor is a writable folder."""
     p = Path(path)
-    probe = p if p.exists() else p.parent
+    if not folder and p.is_dir():
+        return f"{str(p)!r} is a folder, not a file"
+    probe = p if (folder and p.exists()) else p.parent
     while not probe.exists():
         if probe == probe.parent:
             break

@@ -59,6 +59,14 @@ class QWOPVecEnv(VecEnv):
         if seed is not None:
             self.seed(seed)
 
+    def seed(self, seed: int | None = None) -> Sequence[int | None]:
+        """Seeds env i with ``seed + i`` from the next reset (SB3's convention):
+        the action space sampler and each env's draw of ``intro_frames``."""
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                                 or not 0 <= seed < 2**63 - self.num_envs):
+            raise ValueError(f"seed must be None or an integer in [0, 2**63), got {seed!r:.60}")
+        return super().seed(None if seed is None else int(seed))
+
     @property
     def env_options(self) -> EnvOptions:
         return self.engine.options

@@ -30,8 +30,6 @@ def test_fuzzed_calls_are_clear_errors_or_correct_steps(tmp_path):
     assert calls > 1000 and 0 < refused < calls
 
 
-@pytest.mark.xfail(strict=True, reason="QWOPVecEnv.step(None) stores None in step_async and step_wait then "
-                                       "says 'called without step_async()'; needs the fix in vec_env.py")
 def test_vec_env_step_none_says_actions_are_missing():
     from qwop_fast import QWOPVecEnv
 

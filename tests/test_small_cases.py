@@ -44,8 +44,6 @@ def test_a_window_without_a_display_says_so(monkeypatch):
     check_display()
 
 
-@pytest.mark.xfail(strict=True, reason="Engine.debug_world(env) does not check env (segfault); "
-                                       "needs the bounds check game_state has, in ext/_engine.pyx")
 def test_debug_world_with_a_bad_index_is_a_clear_error(child):
     proc = child("from qwop_fast._engine import Engine\n"
                  "try:\n    Engine(1).debug_world(100000)\nexcept ValueError:\n    print('clear')\n")

@@ -95,7 +95,7 @@ def parse_env_kwargs(items: list[str]) -> dict[str, Any]:
 def check_output_dir(out_dir: Path, force: bool) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise EvaluateError(f"--output {out_dir} exists and is not a folder")
-    problem = atomic.check_writable(out_dir)
+    problem = atomic.check_writable(out_dir, folder=True)
     if problem is not None:
         raise EvaluateError(f"--output {out_dir} cannot be written: {problem}")
     existing = [name for name in OUTPUT_FILES if (out_dir / name).exists()]
