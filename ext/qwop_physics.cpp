@@ -369,6 +369,32 @@ inline Mat22 Inverse(const Mat22& K) {
   return out;
 }
 
+// A joint anchor rotated to world: R * (localAnchor - localCenter), the centre 0.
+inline Vec2 Arm(const Mat22& R, const Vec2& anchor) {
+  const double ax = anchor.x - 0.0, ay = anchor.y - 0.0;
+  return {R.col1.x * ax + R.col2.x * ay, R.col1.y * ax + R.col2.y * ay};
+}
+
+// The revolute joint's point-constraint matrix K = K1 + K2 + K3 (AS201: K.SetM(K1),
+// K.AddM(K2), K.AddM(K3)), entry by entry in that order.
+inline Mat22 PointK(double im1, double im2, double ii1, double ii2, double r1x, double r1y, double r2x,
+                    double r2y) {
+  Mat22 K;
+  K.col1.x = im1 + im2;
+  K.col2.x = 0.0;
+  K.col1.y = 0.0;
+  K.col2.y = im1 + im2;
+  K.col1.x += ii1 * r1y * r1y;
+  K.col2.x += -ii1 * r1x * r1y;
+  K.col1.y += -ii1 * r1x * r1y;
+  K.col2.y += ii1 * r1x * r1x;
+  K.col1.x += ii2 * r2y * r2y;
+  K.col2.x += -ii2 * r2x * r2y;
+  K.col1.y += -ii2 * r2x * r2y;
+  K.col2.y += ii2 * r2x * r2x;
+  return K;
+}
+
 // B2Mat22.solve.
 inline Vec2 Solve22(const Mat22& K, double bx, double by) {
   const double a11 = K.col1.x, a12 = K.col2.x, a21 = K.col1.y, a22 = K.col2.y;
@@ -1367,28 +1393,12 @@ void World::InitJoint(RevoluteJoint& j, const TimeStep& step) {
   const Mat22& R1 = Fresh(b1).R;
   const Mat22& R2 = Fresh(b2).R;
   // r = R * (localAnchor - localCenter), localCenter (0, 0)
-  const double a1x = j.local_anchor1.x - 0.0, a1y = j.local_anchor1.y - 0.0;
-  const double r1x = R1.col1.x * a1x + R1.col2.x * a1y;
-  const double r1y = R1.col1.y * a1x + R1.col2.y * a1y;
-  const double a2x = j.local_anchor2.x - 0.0, a2y = j.local_anchor2.y - 0.0;
-  const double r2x = R2.col1.x * a2x + R2.col2.x * a2y;
-  const double r2y = R2.col1.y * a2x + R2.col2.y * a2y;
+  const Vec2 arm1 = Arm(R1, j.local_anchor1), arm2 = Arm(R2, j.local_anchor2);
+  const double r1x = arm1.x, r1y = arm1.y, r2x = arm2.x, r2y = arm2.y;
   j.r1 = {r1x, r1y};
   j.r2 = {r2x, r2y};
   const double im1 = b1.inv_mass, im2 = b2.inv_mass, ii1 = b1.inv_I, ii2 = b2.inv_I;
-  Mat22 K;
-  K.col1.x = im1 + im2;
-  K.col2.x = 0.0;
-  K.col1.y = 0.0;
-  K.col2.y = im1 + im2;
-  K.col1.x += ii1 * r1y * r1y;
-  K.col2.x += -ii1 * r1x * r1y;
-  K.col1.y += -ii1 * r1x * r1y;
-  K.col2.y += ii1 * r1x * r1x;
-  K.col1.x += ii2 * r2y * r2y;
-  K.col2.x += -ii2 * r2x * r2y;
-  K.col1.y += -ii2 * r2x * r2y;
-  K.col2.y += ii2 * r2x * r2x;
+  const Mat22 K = PointK(im1, im2, ii1, ii2, r1x, r1y, r2x, r2y);
   j.pivot_mass = Inverse(K);
   j.motor_mass = 1.0 / (ii1 + ii2);
   if (!j.enable_motor) j.motor_force = 0.0;
@@ -1478,30 +1488,14 @@ bool World::SolveJointPosition(RevoluteJoint& j) {
   Body& b2 = bodies[j.body_b];
   const Mat22& R1 = Fresh(b1).R;
   const Mat22& R2 = Fresh(b2).R;
-  const double a1x = j.local_anchor1.x - 0.0, a1y = j.local_anchor1.y - 0.0;
-  const double r1x = R1.col1.x * a1x + R1.col2.x * a1y;
-  const double r1y = R1.col1.y * a1x + R1.col2.y * a1y;
-  const double a2x = j.local_anchor2.x - 0.0, a2y = j.local_anchor2.y - 0.0;
-  const double r2x = R2.col1.x * a2x + R2.col2.x * a2y;
-  const double r2y = R2.col1.y * a2x + R2.col2.y * a2y;
+  const Vec2 arm1 = Arm(R1, j.local_anchor1), arm2 = Arm(R2, j.local_anchor2);
+  const double r1x = arm1.x, r1y = arm1.y, r2x = arm2.x, r2y = arm2.y;
   const double p1x = b1.c.x + r1x, p1y = b1.c.y + r1y;
   const double p2x = b2.c.x + r2x, p2y = b2.c.y + r2y;
   const double cx = p2x - p1x, cy = p2y - p1y;
   const double position_error = std::sqrt(cx * cx + cy * cy);
   const double im1 = b1.inv_mass, im2 = b2.inv_mass, ii1 = b1.inv_I, ii2 = b2.inv_I;
-  Mat22 K;
-  K.col1.x = im1 + im2;
-  K.col2.x = 0.0;
-  K.col1.y = 0.0;
-  K.col2.y = im1 + im2;
-  K.col1.x += ii1 * r1y * r1y;
-  K.col2.x += -ii1 * r1x * r1y;
-  K.col1.y += -ii1 * r1x * r1y;
-  K.col2.y += ii1 * r1x * r1x;
-  K.col1.x += ii2 * r2y * r2y;
-  K.col2.x += -ii2 * r2x * r2y;
-  K.col1.y += -ii2 * r2x * r2y;
-  K.col2.y += ii2 * r2x * r2x;
+  const Mat22 K = PointK(im1, im2, ii1, ii2, r1x, r1y, r2x, r2y);
   const Vec2 imp = Solve22(K, -cx, -cy);
   b1.c.x -= b1.inv_mass * imp.x;
   b1.c.y -= b1.inv_mass * imp.y;

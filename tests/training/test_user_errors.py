@@ -97,7 +97,8 @@ def test_alias_bomb_under_a_memory_limit(tmp_path, child):
     (run / "config.yml").write_text("# qwop-fast train: resolved config of run run\n" + _bomb())
     code = textwrap.dedent(f"""
         import json, resource
-        from qwop_fast.training.config import ConfigError, load_config, _address_space_used
+        from qwop_fast.memory import _address_space_used
+        from qwop_fast.training.config import ConfigError, load_config
         from qwop_fast.training.checkpoints import ModelError, read_env_kwargs
         limit = _address_space_used() + (300 << 20)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
