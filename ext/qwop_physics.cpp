@@ -320,39 +320,27 @@ void CollidePolygons(Manifold* m, const Polygon& pa, const Transform& xfa, const
 // B2WorldManifold.initialize, the one place with pattern B: (pos + a) + b.
 void InitWorldManifold(WorldManifold* wm, const Manifold& m, const Transform& xfa, double ra,
                        const Transform& xfb, double rb) {
-  if (m.point_count == 0) return;
-  if (m.type == kFaceA) {
-    const Mat22& Ra = xfa.R;
-    const Vec2& lpn = m.local_plane_normal;
-    const double nx = Ra.col1.x * lpn.x + Ra.col2.x * lpn.y;
-    const double ny = Ra.col1.y * lpn.x + Ra.col2.y * lpn.y;
-    const double px = xfa.position.x + Ra.col1.x * m.local_point.x + Ra.col2.x * m.local_point.y;
-    const double py = xfa.position.y + Ra.col1.y * m.local_point.x + Ra.col2.y * m.local_point.y;
-    wm->normal = {nx, ny};
-    const Mat22& Rb = xfb.R;
-    for (int i = 0; i < m.point_count; ++i) {
-      const Vec2& lp = m.points[i].local_point;
-      const double cx = xfb.position.x + Rb.col1.x * lp.x + Rb.col2.x * lp.y;
-      const double cy = xfb.position.y + Rb.col1.y * lp.x + Rb.col2.y * lp.y;
-      wm->points[i].x = cx + 0.5 * (ra - (cx - px) * nx - (cy - py) * ny - rb) * nx;
-      wm->points[i].y = cy + 0.5 * (ra - (cx - px) * nx - (cy - py) * ny - rb) * ny;
-    }
-  } else if (m.type == kFaceB) {
-    const Mat22& Rb = xfb.R;
-    const Vec2& lpn = m.local_plane_normal;
-    const double nx = Rb.col1.x * lpn.x + Rb.col2.x * lpn.y;
-    const double ny = Rb.col1.y * lpn.x + Rb.col2.y * lpn.y;
-    const double px = xfb.position.x + Rb.col1.x * m.local_point.x + Rb.col2.x * m.local_point.y;
-    const double py = xfb.position.y + Rb.col1.y * m.local_point.x + Rb.col2.y * m.local_point.y;
-    wm->normal = {-nx, -ny};
-    const Mat22& Ra = xfa.R;
-    for (int i = 0; i < m.point_count; ++i) {
-      const Vec2& lp = m.points[i].local_point;
-      const double cx = xfa.position.x + Ra.col1.x * lp.x + Ra.col2.x * lp.y;
-      const double cy = xfa.position.y + Ra.col1.y * lp.x + Ra.col2.y * lp.y;
-      wm->points[i].x = cx + 0.5 * (rb - (cx - px) * nx - (cy - py) * ny - ra) * nx;
-      wm->points[i].y = cy + 0.5 * (rb - (cx - px) * nx - (cy - py) * ny - ra) * ny;
-    }
+  if (m.point_count == 0 || (m.type != kFaceA && m.type != kFaceB)) return;
+  // FACE_A: the reference face on A, the points on B; FACE_B swaps the two
+  // (and their radii) and turns the normal to point from A to B.
+  const bool face_a = m.type == kFaceA;
+  const Transform& ref = face_a ? xfa : xfb;
+  const Transform& inc = face_a ? xfb : xfa;
+  const double r_ref = face_a ? ra : rb, r_inc = face_a ? rb : ra;
+  const Mat22& R = ref.R;
+  const Vec2& lpn = m.local_plane_normal;
+  const double nx = R.col1.x * lpn.x + R.col2.x * lpn.y;
+  const double ny = R.col1.y * lpn.x + R.col2.y * lpn.y;
+  const double px = ref.position.x + R.col1.x * m.local_point.x + R.col2.x * m.local_point.y;
+  const double py = ref.position.y + R.col1.y * m.local_point.x + R.col2.y * m.local_point.y;
+  wm->normal = face_a ? Vec2{nx, ny} : Vec2{-nx, -ny};
+  const Mat22& Ri = inc.R;
+  for (int i = 0; i < m.point_count; ++i) {
+    const Vec2& lp = m.points[i].local_point;
+    const double cx = inc.position.x + Ri.col1.x * lp.x + Ri.col2.x * lp.y;
+    const double cy = inc.position.y + Ri.col1.y * lp.x + Ri.col2.y * lp.y;
+    wm->points[i].x = cx + 0.5 * (r_ref - (cx - px) * nx - (cy - py) * ny - r_inc) * nx;
+    wm->points[i].y = cy + 0.5 * (r_ref - (cx - px) * nx - (cy - py) * ny - r_inc) * ny;
   }
 }
 
@@ -1199,6 +1187,20 @@ void World::WarmStartContacts(const TimeStep& step) {
   }
 }
 
+namespace {
+// One point's impulse P = (px, py): -P on A at rA, +P on B at rB, in the
+// source's order (linear A, angular A, linear B, angular B).
+inline void ApplyImpulse(double px, double py, const ContactConstraintPoint& p, double ima, double iia,
+                         double imb, double iib, Vec2* va, double* wa, Vec2* vb, double* wb) {
+  va->x -= ima * px;
+  va->y -= ima * py;
+  *wa -= iia * (p.rA.x * py - p.rA.y * px);
+  vb->x += imb * px;
+  vb->y += imb * py;
+  *wb += iib * (p.rB.x * py - p.rB.y * px);
+}
+}  // namespace
+
 void World::SolveContactVelocities() {
   for (int i = 0; i < island_contact_count_; ++i) {
     ContactConstraint& c = constraints_[i];
@@ -1222,12 +1224,7 @@ void World::SolveContactVelocities() {
       const double new_impulse = Clamp(p.tangent_impulse + lambda, -max_friction, max_friction);
       lambda = new_impulse - p.tangent_impulse;
       const double px = lambda * tx, py = lambda * ty;
-      va.x -= ima * px;
-      va.y -= ima * py;
-      wa -= iia * (p.rA.x * py - p.rA.y * px);
-      vb.x += imb * px;
-      vb.y += imb * py;
-      wb += iib * (p.rB.x * py - p.rB.y * px);
+      ApplyImpulse(px, py, p, ima, iia, imb, iib, &va, &wa, &vb, &wb);
       p.tangent_impulse = new_impulse;
     }
     if (c.point_count == 1) {
@@ -1240,12 +1237,7 @@ void World::SolveContactVelocities() {
       new_impulse = new_impulse > 0 ? new_impulse : 0.0;
       lambda = new_impulse - p.normal_impulse;
       const double px = lambda * nx, py = lambda * ny;
-      va.x -= ima * px;
-      va.y -= ima * py;
-      wa -= iia * (p.rA.x * py - p.rA.y * px);
-      vb.x += imb * px;
-      vb.y += imb * py;
-      wb += iib * (p.rB.x * py - p.rB.y * px);
+      ApplyImpulse(px, py, p, ima, iia, imb, iib, &va, &wa, &vb, &wb);
       p.normal_impulse = new_impulse;
     } else if (c.point_count == 2) {
       ContactConstraintPoint& p1 = c.points[0];
@@ -1337,26 +1329,20 @@ bool World::SolveContactPositions(double baumgarte) {
     double separations[2];
     Fresh(A);
     Fresh(B);
-    if (c.type == kFaceA) {
-      const Mat22& Ra = A.xf.R;
-      nx = Ra.col1.x * c.local_plane_normal.x + Ra.col2.x * c.local_plane_normal.y;
-      ny = Ra.col1.y * c.local_plane_normal.x + Ra.col2.y * c.local_plane_normal.y;
-      const Vec2 plane = MulX(A.xf, c.local_point);
-      for (int k = 0; k < c.point_count; ++k) {
-        const Vec2 clip = MulX(B.xf, c.points[k].local_point);
-        separations[k] = (clip.x - plane.x) * nx + (clip.y - plane.y) * ny - c.radius;
-        points[k] = clip;
-      }
-    } else {
-      const Mat22& Rb = B.xf.R;
-      nx = Rb.col1.x * c.local_plane_normal.x + Rb.col2.x * c.local_plane_normal.y;
-      ny = Rb.col1.y * c.local_plane_normal.x + Rb.col2.y * c.local_plane_normal.y;
-      const Vec2 plane = MulX(B.xf, c.local_point);
-      for (int k = 0; k < c.point_count; ++k) {
-        const Vec2 clip = MulX(A.xf, c.points[k].local_point);
-        separations[k] = (clip.x - plane.x) * nx + (clip.y - plane.y) * ny - c.radius;
-        points[k] = clip;
-      }
+    // FACE_A: the plane on A, points on B; FACE_B the other way round, and
+    // the normal turned to point from A to B.
+    const bool face_a = c.type == kFaceA;
+    const Transform& ref = face_a ? A.xf : B.xf;
+    const Transform& inc = face_a ? B.xf : A.xf;
+    nx = ref.R.col1.x * c.local_plane_normal.x + ref.R.col2.x * c.local_plane_normal.y;
+    ny = ref.R.col1.y * c.local_plane_normal.x + ref.R.col2.y * c.local_plane_normal.y;
+    const Vec2 plane = MulX(ref, c.local_point);
+    for (int k = 0; k < c.point_count; ++k) {
+      const Vec2 clip = MulX(inc, c.points[k].local_point);
+      separations[k] = (clip.x - plane.x) * nx + (clip.y - plane.y) * ny - c.radius;
+      points[k] = clip;
+    }
+    if (!face_a) {
       nx *= -1;
       ny *= -1;
     }
@@ -1390,10 +1376,8 @@ bool World::SolveContactPositions(double baumgarte) {
 void World::InitJoint(RevoluteJoint& j, const TimeStep& step) {
   Body& b1 = bodies[j.body_a];
   Body& b2 = bodies[j.body_b];
-  const Mat22& R1 = Fresh(b1).R;
-  const Mat22& R2 = Fresh(b2).R;
   // r = R * (localAnchor - localCenter), localCenter (0, 0)
-  const Vec2 arm1 = Arm(R1, j.local_anchor1), arm2 = Arm(R2, j.local_anchor2);
+  const Vec2 arm1 = Arm(Fresh(b1).R, j.local_anchor1), arm2 = Arm(Fresh(b2).R, j.local_anchor2);
   const double r1x = arm1.x, r1y = arm1.y, r2x = arm2.x, r2y = arm2.y;
   j.r1 = {r1x, r1y};
   j.r2 = {r2x, r2y};
@@ -1486,9 +1470,7 @@ void World::SolveJointVelocity(RevoluteJoint& j, const TimeStep& step) {
 bool World::SolveJointPosition(RevoluteJoint& j) {
   Body& b1 = bodies[j.body_a];
   Body& b2 = bodies[j.body_b];
-  const Mat22& R1 = Fresh(b1).R;
-  const Mat22& R2 = Fresh(b2).R;
-  const Vec2 arm1 = Arm(R1, j.local_anchor1), arm2 = Arm(R2, j.local_anchor2);
+  const Vec2 arm1 = Arm(Fresh(b1).R, j.local_anchor1), arm2 = Arm(Fresh(b2).R, j.local_anchor2);
   const double r1x = arm1.x, r1y = arm1.y, r2x = arm2.x, r2y = arm2.y;
   const double p1x = b1.c.x + r1x, p1y = b1.c.y + r1y;
   const double p2x = b2.c.x + r2x, p2y = b2.c.y + r2y;
