@@ -4,7 +4,8 @@ The engine needs only a C++17 compiler: the physics is our own
 implementation of the game's Box2D arithmetic (ext/qwop_physics.cpp), so no
 physics library is linked. Floating-point contraction and fast-math stay off:
 the game computes in IEEE doubles without fused multiply-adds, and
-bit-identical trajectories depend on doing the same.
+bit-identical trajectories depend on doing the same. (-fno-math-errno only
+lets sqrt skip setting errno; its result is correctly rounded either way.)
 """
 
 import numpy
@@ -17,7 +18,7 @@ engine = Extension(
     depends=["ext/qwop_runner.h", "ext/qwop_physics.h", "ext/fdlibm_trig.h"],
     include_dirs=["ext", numpy.get_include()],
     language="c++",
-    extra_compile_args=["-std=c++17", "-O3", "-ffp-contract=off", "-fno-fast-math", "-pthread"],
+    extra_compile_args=["-std=c++17", "-O3", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno", "-pthread"],
     extra_link_args=["-pthread"],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
 )
