@@ -23,17 +23,34 @@ from __future__ import annotations
 
 import argparse
 
+from .argtypes import key_value, positive_int, timesteps
+
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE",
-                        help="training config (YAML); default: the quick path, config/quick.yml")
-    parser.add_argument("--total-timesteps", type=int, metavar="N", help="override total_timesteps")
+    parser.add_argument("--config", metavar="FILE_OR_NAME",
+                        help="training config: a YAML file, or the name of a shipped one (quick, train_qrdqn, "
+                             "train_ppo, train_dqn, train_qrdqn_single); default: the quick path")
+    parser.add_argument("--total-timesteps", type=timesteps, metavar="N",
+                        help="override total_timesteps (100000, 100_000 or 1e5)")
     parser.add_argument("--n-envs", type=int, metavar="N", help="override n_envs")
     parser.add_argument("--seed", type=int, metavar="S", help="override seed")
     parser.add_argument("--run-id", metavar="ID", help="run folder name (default: <algorithm>_<timestamp>)")
     parser.add_argument("--runs-dir", default="runs", metavar="DIR", help="where run folders go (default: runs)")
     parser.add_argument("--resume", metavar="RUN_DIR",
                         help="continue runs/<id> from its latest checkpoint (same config)")
+    parser.add_argument("--env-kwargs", type=key_value, action="append", default=[], metavar="KEY:VALUE",
+                        help="override one env option (repeatable), e.g. --env-kwargs frames_per_step:2 "
+                             "--env-kwargs hurdle:false (values are YAML)")
+    parser.add_argument("--device", metavar="DEVICE",
+                        help="torch device of the learner (cpu, cuda, cuda:1, auto); overrides learner_kwargs.device")
+    parser.add_argument("--log-formats", metavar="LIST",
+                        help="SB3 logger outputs, comma-separated from tensorboard, csv, stdout, json, log "
+                             "(default: the config's log_formats, tensorboard,csv; csv writes RUN/progress.csv)")
+    parser.add_argument("--log-every", type=positive_int, metavar="N",
+                        help="write the logs every N timesteps (default: the config's log_every)")
+    parser.add_argument("--wandb", action="store_true",
+                        help="also log to Weights & Biases (needs `pip install wandb`; project qwop-fast, "
+                             "offline with WANDB_MODE=offline)")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress output (without a terminal the progress is a plain line every 10 %%)")
 
