@@ -19,14 +19,10 @@ from typing import Any
 import numpy as np
 import yaml
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.logger import HParam, Logger, make_output_format
+from stable_baselines3.common.logger import HParam, Logger, TensorBoardOutputFormat, make_output_format
 from stable_baselines3.common.vec_env import VecEnvWrapper
 
 from ..errors import UserError
-
-# The outputs that cannot show text or hparams (SB3 writes them to TensorBoard only).
-_NOT_TEXT = ("stdout", "log", "json", "csv")
-
 
 class WandbMissing(UserError, ModuleNotFoundError):
     """--wandb without the wandb package."""
@@ -75,11 +71,14 @@ def hparams(config: Any) -> dict[str, Any]:
 def log_config(logger: Logger, config: Any, step: int) -> None:
     """The resolved config as TensorBoard text and as hparams, written once."""
     text = yaml.safe_dump(config.to_dict(), sort_keys=False, default_flow_style=None)
-    # TensorBoard's text plugin renders Markdown: a code block keeps the YAML as it is.
-    logger.record("config", "```yaml\n" + text + "```", exclude=_NOT_TEXT)
     metrics = {"rollout/ep_rew_mean": 0.0, "rollout/ep_distance_mean": 0.0, "eval/mean_reward": 0.0}
-    logger.record("hparams", HParam(hparams(config), metrics), exclude=_NOT_TEXT)
-    logger.dump(step)
+    # TensorBoard's text plugin renders Markdown: a code block keeps the YAML as it is.
+    values = {"config": "```yaml\n" + text + "```", "hparams": HParam(hparams(config), metrics)}
+    # Straight to the TensorBoard writers: the other outputs cannot show
+    # text or hparams, and a dump of nothing else would make them warn.
+    for fmt in logger.output_formats:
+        if isinstance(fmt, TensorBoardOutputFormat):
+            fmt.write(values, {k: None for k in values}, step)
 
 
 class PeriodicLogCallback(BaseCallback):
