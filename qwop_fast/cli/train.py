@@ -5,8 +5,12 @@ timesteps on 8 runners, CPU, a few minutes on 2 cores. Every run writes
 runs/<run-id>/:
 
   config.yml          the resolved config (every env option and algorithm argument)
-  monitor.csv         one row per training episode (r, l, t, distance, is_success)
-  tb/                 TensorBoard logs (tensorboard --logdir runs)
+  monitor.csv         one row per training episode (r, l, t, distance, is_success, and
+                      timesteps: the run's total steps when it ended)
+  tb/                 TensorBoard logs (tensorboard --logdir runs): rollout/, train/, eval/,
+                      time/ every log_every steps, the resolved config (text) and its hparams,
+                      timing/ at the end
+  progress.csv        the same scalars as CSV (--log-formats; stdout, json and log too)
   checkpoints/        model_<steps>_steps.zip every checkpoint_every timesteps
                       (+ model_replay_buffer_<steps>_steps.pkl with save_replay_buffer)
   best_model.zip      the best model of the periodic evaluations on a separate QWOPEnv
