@@ -3,28 +3,30 @@
     import qwop_fast
     env = qwop_fast.QWOPEnv()                  # gymnasium.Env, one runner
     venv = qwop_fast.QWOPVecEnv(16)            # SB3 VecEnv, 16 runners in C++
-    env = gymnasium.make("qwop_fast/QWOP-v0")  # registered on import
+    envs = qwop_fast.QWOPVectorEnv(16)         # gymnasium.vector.VectorEnv, the same engine
+    env = gymnasium.make("qwop_fast/QWOP-v0")  # registered on import (or "qwop_fast:qwop_fast/QWOP-v0")
 """
 
-import gymnasium
-
-from .env import QWOPEnv
-from .options import EnvOptions
+from .registration import register_envs
 
 __version__ = "0.1.0"
-__all__ = ["EnvOptions", "QWOPEnv", "QWOPVecEnv", "__version__"]
+__all__ = ["EnvOptions", "QWOPEnv", "QWOPVecEnv", "QWOPVectorEnv", "__version__"]
+
+# Imported on first use: QWOPVecEnv needs stable-baselines3 (and so torch),
+# and none of them is needed to register the env or to start the CLI.
+_LAZY = {"QWOPEnv": "env", "EnvOptions": "options", "QWOPVecEnv": "vec_env", "QWOPVectorEnv": "vector"}
 
 
 def __getattr__(name: str):
-    # QWOPVecEnv needs stable-baselines3 (and so torch): imported on first use
-    # so that `import qwop_fast` and the CLI start quickly.
-    if name == "QWOPVecEnv":
-        from .vec_env import QWOPVecEnv
+    if name in _LAZY:
+        import importlib
 
-        return QWOPVecEnv
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'qwop_fast' has no attribute {name!r}")
 
-# Episode length is an env option (max_episode_steps, default 5000) that the
-# engine enforces itself, so no TimeLimit wrapper is registered on top.
-if "qwop_fast/QWOP-v0" not in gymnasium.registry:
-    gymnasium.register(id="qwop_fast/QWOP-v0", entry_point="qwop_fast.env:QWOPEnv")
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
+
+register_envs()

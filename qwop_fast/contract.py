@@ -36,8 +36,19 @@ BODY_NAMES = runner_table.BODY_NAMES
 BODY_STATE_FIELDS = ("x", "y", "angle", "vx", "vy", "omega")
 
 
-def metadata(*render_modes: str) -> dict[str, Any]:
-    return {"render_modes": list(render_modes), "render_fps": RENDER_FPS}
+def render_fps(frames_per_step: int) -> float:
+    """Env steps per second at the game's real speed: one step shows
+    ``frames_per_step`` physics frames, and the game runs 30 frames a second.
+    What video writers (Gymnasium's RecordVideo, SB3's VecVideoRecorder,
+    rl-zoo3) read from ``metadata["render_fps"]``, so videos play at real speed."""
+    fps = RENDER_FPS / frames_per_step
+    return int(fps) if fps.is_integer() else fps
+
+
+def metadata(*render_modes: str, frames_per_step: int = EnvOptions.frames_per_step) -> dict[str, Any]:
+    """An env's metadata; ``render_fps`` depends on ``frames_per_step``, so an
+    env whose options differ from the defaults keeps its own copy."""
+    return {"render_modes": list(render_modes), "render_fps": render_fps(frames_per_step)}
 
 
 def check_render_mode(render_mode: str | None, allowed: list[str]) -> None:

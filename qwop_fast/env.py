@@ -34,11 +34,13 @@ class QWOPEnv(gym.Env):
     #: The 12 bodies in the game's creation order (the rows of ``body_state``).
     body_names = contract.BODY_NAMES
 
+    # For the default options; each env sets its own (render_fps follows frames_per_step).
     metadata = contract.metadata("human", "rgb_array")
 
     def __init__(self, render_mode: str | None = None, **env_kwargs: Any) -> None:
         contract.check_render_mode(render_mode, self.metadata["render_modes"])
         self.env_options = EnvOptions.from_kwargs(**env_kwargs)
+        self.metadata = contract.metadata("human", "rgb_array", frames_per_step=self.env_options.frames_per_step)
         self.render_mode = render_mode
         self.observation_space = contract.observation_space()
         self.action_space = contract.action_space(self.env_options)
@@ -153,6 +155,7 @@ def _set_option(env: QWOPEnv, name: str, value: Any) -> None:
     # options from the next reset); its options are then the env's.
     env._engine.set_options(**{name: value})
     env.env_options = env._engine.options
+    env.metadata = contract.metadata("human", "rgb_array", frames_per_step=env.env_options.frames_per_step)
 
 
 contract.add_option_properties(QWOPEnv, _set_option)

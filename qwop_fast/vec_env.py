@@ -49,6 +49,10 @@ class QWOPVecEnv(VecEnv):
         self._render_mode = render_mode
         super().__init__(self.engine.n_envs, contract.observation_space(),
                          contract.action_space(self.engine.options))
+        # SB3 builds self.metadata with render_modes only; VecVideoRecorder
+        # (and rl-zoo3's record_video) read render_fps from it.
+        self.env_metadata = contract.metadata("rgb_array", frames_per_step=self.engine.options.frames_per_step)
+        self.metadata["render_fps"] = self.env_metadata["render_fps"]
         self._actions: np.ndarray | None = None
         # Held from step_async to the end of step_wait by one thread: a second
         # thread stepping meanwhile gets an error instead of swapping actions.
@@ -180,6 +184,8 @@ class QWOPVecEnv(VecEnv):
         if sorted(self._indices(indices)) != list(range(self.num_envs)):
             raise ValueError(f"{attr_name!r} is shared by all envs of a QWOPVecEnv; set it with indices=None")
         self.engine.set_options(**{attr_name: value})
+        self.env_metadata = contract.metadata("rgb_array", frames_per_step=self.engine.options.frames_per_step)
+        self.metadata["render_fps"] = self.env_metadata["render_fps"]
 
     def env_method(self, method_name: str, *method_args: Any, indices: VecEnvIndices = None,
                    **method_kwargs: Any) -> list[Any]:

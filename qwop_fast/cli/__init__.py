@@ -33,12 +33,24 @@ COMMANDS: dict[str, str] = {
 }
 USER_ERROR_EXIT = 2
 
+# Optional dependency (top-level module) -> the extra that installs it, for
+# the one-line message when a command needs a package that is not installed.
+EXTRAS: dict[str, str] = {
+    "matplotlib": "render", "pygame": "render", "imageio": "render", "imageio_ffmpeg": "render",
+    "moviepy": "render", "PIL": "render", "psutil": "bench", "Box2D": "reference",
+    "stable_baselines3": "train", "sb3_contrib": "train", "torch": "train", "yaml": "train",
+    "rich": "train", "tqdm": "train", "tensorboard": "train", "rl_zoo3": "zoo",
+}
+
 
 def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
     parser = argparse.ArgumentParser(
         prog="qwop-fast",
         description="Fast batched QWOP environments for reinforcement learning.",
     )
+    parser.add_argument("--version", action="version", version=f"qwop-fast {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, help_text in COMMANDS.items():
@@ -63,11 +75,21 @@ def main(argv: list[str] | None = None) -> int:
         return int(args._module.run(args) or 0)
     except UserError as exc:
         return _user_error(args.command, str(exc))
+    except ModuleNotFoundError as exc:
+        extra = EXTRAS.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise  # not an optional dependency: a bug, keep the traceback
+        return _user_error(args.command, missing_extra_message(args.command, exc.name, extra))
     except OSError as exc:  # a file named on the command line cannot be read or written
         return _user_error(args.command, f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def missing_extra_message(command: str, module: str, extra: str) -> str:
+    return (f"this command needs {module.split('.')[0]}, which is not installed; "
+            f"install the '{extra}' extra: pip install 'qwop-fast[{extra}]'")
 
 
 def _user_error(command: str, message: str) -> int:

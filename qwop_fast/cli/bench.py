@@ -33,6 +33,19 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    from . import missing_extra_message
+
+    # The benchmark runs in a child process: check its optional dependencies
+    # here, so a missing one is a one-line message rather than the child's traceback.
+    for module in ("psutil", "matplotlib", "Box2D"):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ValueError:  # in sys.modules as None: import blocked
+            found = False
+        if not found:
+            raise UserError(missing_extra_message("bench", module, "bench"))
     if not (SOURCE_ROOT / "bench" / "throughput.py").is_file():
         raise UserError("the benchmark is not installed with the package: it is bench/throughput.py of the "
                         "qwop-fast repository; clone it and run `make bench` there")

@@ -21,6 +21,8 @@ defaults of ``TrainConfig``)::
     eval_episodes: 1
     eval_deterministic: true    # greedy actions in the evaluations (false: sampled /
                                 # epsilon-greedy; see config/quick.yml for why)
+    log_every: 2000             # timesteps between log writes (rollout/ep_* means, time/*, train/*)
+    log_formats: [tensorboard, csv]   # SB3 logger outputs: tensorboard, csv, stdout, json, log
 
 Every error is a ``ConfigError`` that names the offending key (dotted, e.g.
 ``learner_kwargs.policy_kwargs.net_arch``), so a typo in a long config is found
@@ -139,6 +141,8 @@ class TrainConfig:
     eval_every: int = 25_000
     eval_episodes: int = 1
     eval_deterministic: bool = True
+    log_every: int = 2000
+    log_formats: list[str] = field(default_factory=lambda: ["tensorboard", "csv"])
 
     @property
     def off_policy(self) -> bool:
@@ -195,6 +199,34 @@ def bundled_config(name: str) -> Path:
     if installed is not None and installed.is_file():
         return Path(str(installed))
     raise ConfigError(f"the bundled config {name!r} is not installed; pass --config FILE")
+
+
+def shipped_config_names() -> list[str]:
+    """The names of the shipped configs (``--config NAME``), without .yml."""
+    # Where bundled_config looks: the checkout's config/ (an editable install
+    # has no qwop_fast.configs package), else the installed package data.
+    folder: Any = Path(__file__).resolve().parents[2] / "config"
+    if not folder.is_dir():
+        try:
+            folder = resources.files("qwop_fast.configs")
+        except ModuleNotFoundError:
+            return []
+    return sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".yml"))
+
+
+def find_config(name_or_path: str | Path) -> Path:
+    """``--config``: a YAML file, or the name of a shipped config (``train_ppo``
+    or ``train_ppo.yml``) found wherever the package is installed."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    text = str(name_or_path)
+    if "/" not in text and "\\" not in text:
+        name = text if text.endswith(".yml") else f"{text}.yml"
+        if name[:-4] in shipped_config_names():
+            return bundled_config(name)
+    names = ", ".join(shipped_config_names())
+    raise ConfigError(f"config file {text!r} does not exist (the shipped configs, usable by name: {names})")
 
 
 # A config is a few hundred bytes; anything this large is not one.
@@ -370,13 +402,35 @@ def _parse(data: Any, *, resolve: bool) -> TrainConfig:
         eval_every=_integer("eval_every", get("eval_every"), 0),
         eval_episodes=_integer("eval_episodes", get("eval_episodes"), 1),
         eval_deterministic=_boolean("eval_deterministic", get("eval_deterministic")),
+        log_every=_integer("log_every", get("log_every"), 1),
+        log_formats=_log_formats(get("log_formats")),
     )
     check_engine_memory(cfg.n_envs, cfg.num_threads)
     if cfg.save_replay_buffer and not cfg.off_policy:
         raise ConfigError(f"'save_replay_buffer': {cfg.algorithm} is on-policy and has no replay buffer; "
                           f"set it to false (it applies to {', '.join(OFF_POLICY)})")
     cfg.learner_kwargs = _learner_kwargs(cfg.algorithm, get("learner_kwargs"), resolve)
+    starts = cfg.learner_kwargs.get("learning_starts") if cfg.off_policy else None
+    if starts is not None and cfg.total_timesteps <= starts:
+        # SB3 would collect experience and never take a gradient step, silently.
+        raise ConfigError(f"'total_timesteps' ({cfg.total_timesteps}) must be greater than "
+                          f"'learner_kwargs.learning_starts' ({starts}): {cfg.algorithm} learns only after "
+                          f"learning_starts steps, so this run would train nothing")
     return cfg
+
+
+LOG_FORMATS = ("tensorboard", "csv", "stdout", "json", "log")
+
+
+def _log_formats(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _bad_type("log_formats", f"a list of {', '.join(LOG_FORMATS)}", value)
+    bad = [v for v in value if v not in LOG_FORMATS]
+    if bad:
+        raise ConfigError(f"'log_formats': unknown output {bad[0]!r}; choose from {', '.join(LOG_FORMATS)}")
+    return list(dict.fromkeys(value))
 
 
 def _env_kwargs(value: Any, resolve: bool) -> dict[str, Any]:

@@ -1,5 +1,10 @@
-"""Learning curves of a run: reading its monitor.csv and drawing the PNG
-(``qwop-fast plot --help``, ``qwop_fast/cli/plot.py``)."""
+"""Learning curves of runs: reading their monitor.csv (and evaluations.npz)
+and drawing the PNG (``qwop-fast plot --help``, ``qwop_fast/cli/plot.py``).
+
+The x-axis is the run's real timestep count: monitor.csv has a ``timesteps``
+column (the total steps of all envs when the episode ended, written by
+``training.logs.EpisodeEndTimesteps``). Older files without it fall back to
+the running sum of episode lengths, which counts finished episodes only."""
 
 from __future__ import annotations
 
@@ -25,16 +30,40 @@ class MonitorError(UserError, ValueError):
     """A run folder or monitor file that cannot be plotted; the message names it."""
 
 
+EVALUATIONS_NAME = "evaluations.npz"
+
+
 def plot_from_args(args: argparse.Namespace) -> int:
-    """``qwop-fast plot``: find the monitor file, read it, write the PNG."""
-    monitor = find_monitor(args.run)
-    output = Path(args.output) if args.output else monitor.parent / DEFAULT_OUTPUT_NAME
+    """``qwop-fast plot RUN [RUN ...]``: read each run's monitor file (and its
+    evaluations), write one PNG."""
+    runs = args.run if isinstance(args.run, list) else [args.run]
+    monitors = [find_monitor(r) for r in runs]
+    if args.output:
+        output = Path(args.output)
+    elif len(monitors) == 1:
+        output = monitors[0].parent / DEFAULT_OUTPUT_NAME
+    else:
+        output = Path(DEFAULT_OUTPUT_NAME)
     if output.suffix.lower() != ".png":
         raise MonitorError(f"--output {str(output)!r} must end in .png")
-    episodes = read_monitor(monitor)
-    plot(episodes, output, title=monitor.parent.name, window=args.window)
-    print(f"wrote {output} ({len(episodes.reward)} episodes, {int(episodes.timesteps[-1])} timesteps)")
+    curves = [Curve(_run_name(m, monitors), read_monitor(m), read_evaluations(m.parent)) for m in monitors]
+    plot_runs(curves, output, window=args.window)
+    for c in curves:
+        kind = "timesteps" if c.episodes.steps is not None else "timesteps in finished episodes"
+        print(f"{c.name}: {len(c.episodes.reward)} episodes, {int(c.episodes.timesteps[-1])} {kind}"
+              + (f", {len(c.evaluations.timesteps)} evaluations" if c.evaluations is not None else ""))
+    if len(curves) == 1:
+        e = curves[0].episodes
+        print(f"wrote {output} ({len(e.reward)} episodes, {int(e.timesteps[-1])} timesteps)")
+    else:
+        print(f"wrote {output} ({len(curves)} runs)")
     return 0
+
+
+def _run_name(monitor: Path, monitors: list[Path]) -> str:
+    names = [m.parent.name for m in monitors]
+    name = monitor.parent.name
+    return str(monitor.parent) if names.count(name) > 1 else name
 
 
 @dataclass
@@ -45,11 +74,45 @@ class Episodes:
     length: np.ndarray
     distance: np.ndarray  # NaN when the monitor has no distance column
     is_success: np.ndarray  # NaN when the monitor has no is_success column
+    steps: np.ndarray | None = None  # the timesteps column, when the file has it
 
     @property
     def timesteps(self) -> np.ndarray:
-        """Total env steps when each episode finished (all envs together)."""
-        return np.cumsum(self.length)
+        """Total env steps (all envs together) when each episode finished: the
+        monitor's timesteps column, else the running sum of episode lengths."""
+        return self.steps if self.steps is not None else np.cumsum(self.length)
+
+
+@dataclass
+class Evaluations:
+    """The periodic evaluations of a run (its evaluations.npz)."""
+
+    timesteps: np.ndarray
+    mean_reward: np.ndarray
+    success_rate: np.ndarray  # NaN without successes
+
+
+@dataclass
+class Curve:
+    name: str
+    episodes: Episodes
+    evaluations: Evaluations | None
+
+
+def read_evaluations(run_dir: str | Path) -> Evaluations | None:
+    """RUN/evaluations.npz (SB3's EvalCallback), or None when there is none."""
+    path = Path(run_dir) / EVALUATIONS_NAME
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path) as data:
+            t, results = data["timesteps"], data["results"]
+            succ = data["successes"] if "successes" in data else None
+            succ_rate = (np.mean(succ, axis=1) if succ is not None and succ.size
+                         else np.full(len(t), np.nan))
+            return Evaluations(np.asarray(t, np.float64), np.mean(results, axis=1), succ_rate)
+    except (OSError, KeyError, ValueError) as exc:
+        raise MonitorError(f"{str(path)!r} is not an evaluations file: {exc}") from None
 
 
 def find_monitor(run: str | Path) -> Path:
@@ -105,7 +168,8 @@ def read_monitor(path: str | Path) -> Episodes:
             raise MonitorError(f"{str(p)!r}: bad value in column {name!r}: {exc}") from None
 
     return Episodes(reward=column("r", float), length=column("l", float),
-                    distance=column("distance", float), is_success=column("is_success", _parse_bool))
+                    distance=column("distance", float), is_success=column("is_success", _parse_bool),
+                    steps=column("timesteps", float) if "timesteps" in header else None)
 
 
 def _parse_bool(text: str) -> float:
@@ -129,8 +193,49 @@ def default_window(n_episodes: int) -> int:
     return int(min(500, max(1, n_episodes // 20)))
 
 
-def plot(episodes: Episodes, output: str | Path, title: str = "", window: int | None = None) -> Path:
-    """Write the three-panel PNG; returns its path."""
+def plot_runs(curves: list[Curve], output: str | Path, window: int | None = None) -> Path:
+    """One run: ``plot`` with its evaluations. Several: the three panels with
+    one colour per run (moving averages, evaluations as markers)."""
+    if len(curves) == 1:
+        c = curves[0]
+        return plot(c.episodes, output, title=c.name, window=window, evaluations=c.evaluations)
+    fig, axes = plt.subplots(3, 1, sharex=True, figsize=(9, 8), constrained_layout=True)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for k, c in enumerate(curves):
+        colour = colours[k % len(colours)]
+        e = c.episodes
+        w = window or default_window(len(e.reward))
+        for ax, values in zip(axes, (e.reward, e.distance, e.is_success)):
+            if not np.all(np.isnan(values)):
+                ax.plot(e.timesteps, moving_average(values, w), color=colour, linewidth=1.6, label=c.name)
+        if c.evaluations is not None:
+            ev = c.evaluations
+            axes[0].plot(ev.timesteps, ev.mean_reward, "o--", color=colour, markersize=4, linewidth=0.8)
+            if not np.all(np.isnan(ev.success_rate)):
+                axes[2].plot(ev.timesteps, ev.success_rate, "o--", color=colour, markersize=4, linewidth=0.8)
+    for ax, label in zip(axes, ("episode reward", "distance (m)", "success rate")):
+        ax.set_ylabel(label)
+        ax.grid(True, alpha=0.3)
+    axes[0].legend(loc="upper left", fontsize="small", title="moving average; o-- evaluations")
+    axes[2].set_ylim(-0.05, 1.05)
+    axes[-1].set_xlabel(_x_label([c.episodes for c in curves]))
+    fig.suptitle(f"{len(curves)} runs")
+    out = Path(output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+    return out
+
+
+def _x_label(episodes: list[Episodes]) -> str:
+    if all(e.steps is not None for e in episodes):
+        return "timesteps"
+    return "timesteps (running sum of finished episodes: this monitor file has no timesteps column)"
+
+
+def plot(episodes: Episodes, output: str | Path, title: str = "", window: int | None = None,
+         evaluations: Evaluations | None = None) -> Path:
+    """Write the three-panel PNG (with the evaluation curve when given); returns its path."""
     window = window or default_window(len(episodes.reward))
     x = episodes.timesteps
     panels = [("episode reward", episodes.reward, "tab:blue"),
@@ -147,9 +252,18 @@ def plot(episodes: Episodes, output: str | Path, title: str = "", window: int | 
             ax.plot(x, values, ".", color=colour, alpha=0.35, markersize=4, label="episode")
         ax.plot(x, moving_average(values, window), color=colour, linewidth=1.8,
                 label=f"mean of last {window}")
-        ax.legend(loc="upper left", fontsize="small")
+    if evaluations is not None:
+        ev = evaluations
+        axes[0].plot(ev.timesteps, ev.mean_reward, "o-", color="black", markersize=4, linewidth=1,
+                     label="evaluation (mean)")
+        if not np.all(np.isnan(ev.success_rate)):
+            axes[2].plot(ev.timesteps, ev.success_rate, "o-", color="black", markersize=4, linewidth=1,
+                         label="evaluation")
+    for ax in axes:
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="upper left", fontsize="small")
     axes[2].set_ylim(-0.05, 1.05)
-    axes[-1].set_xlabel("timesteps")
+    axes[-1].set_xlabel(_x_label([episodes]))
     fig.suptitle(f"{title}: {len(episodes.reward)} episodes" if title else f"{len(episodes.reward)} episodes")
     out = Path(output)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,6 @@ from typing import Any
 
 import torch
 from stable_baselines3.common.callbacks import CallbackList
-from stable_baselines3.common.logger import configure
 from stable_baselines3.common.monitor import Monitor, ResultsWriter
 from stable_baselines3.common.vec_env import VecMonitor
 
@@ -29,7 +28,8 @@ from ..vec_env import QWOPVecEnv
 from .algorithms import NSTEP_WARNING
 from .callbacks import AtomicCheckpoint, ProgressCallback, RunEvalCallback
 from .checkpoints import ModelError, load_model, run_config_header, save_model, save_replay_buffer
-from .config import TrainConfig, bundled_config, dump_config, load_config
+from .config import TrainConfig, bundled_config, dump_config, find_config, load_config
+from .logs import EpisodeEndTimesteps, PeriodicLogCallback, log_config, log_timing, make_logger, start_wandb
 from .timing import PhaseTimer, StepTimer, timed_algorithm
 
 QUICK_CONFIG = "quick.yml"  # the quick path, in config/ (see config.bundled_config)
@@ -47,6 +47,7 @@ def train_from_args(args: argparse.Namespace) -> int:
         config, run_dir = prepare_resume(args)
     else:
         config, run_dir = prepare_new(args)
+    wandb_run = start_wandb(run_dir, config) if getattr(args, "wandb", False) else None
     try:
         result = train(config, run_dir, resume=bool(args.resume), progress=not args.no_progress)
     except TrainError:
@@ -54,15 +55,22 @@ def train_from_args(args: argparse.Namespace) -> int:
             # Nothing was trained: do not leave a run folder behind.
             shutil.rmtree(run_dir)
         raise
+    finally:
+        if wandb_run is not None:
+            wandb_run.finish()
     return 130 if result.interrupted else 0
 
 
 # ------------------------------------------------------------------ setup
 def prepare_new(args: argparse.Namespace):
     """The resolved config and a fresh run folder (created, with config.yml)."""
-    config = load_config(args.config or bundled_config(QUICK_CONFIG))
+    config = load_config(find_config(args.config) if args.config else bundled_config(QUICK_CONFIG))
     overrides = {k: v for k, v in (("total_timesteps", args.total_timesteps), ("n_envs", args.n_envs),
                                    ("seed", args.seed)) if v is not None}
+    env_kwargs = dict(getattr(args, "env_kwargs", None) or [])
+    if env_kwargs:
+        overrides["env_kwargs"] = {**config.env_kwargs, **env_kwargs}
+    overrides.update(_session_overrides(args, config))
     if overrides:
         config = config.replace(**overrides)
 
@@ -93,7 +101,7 @@ def prepare_resume(args: argparse.Namespace):
     if not (run_dir / "config.yml").is_file():
         raise TrainError(f"{run_dir} is not a run folder (no config.yml)")
     for flag, value in (("--config", args.config), ("--n-envs", args.n_envs), ("--seed", args.seed),
-                        ("--run-id", args.run_id)):
+                        ("--run-id", args.run_id), ("--env-kwargs", getattr(args, "env_kwargs", None) or None)):
         if value is not None:
             raise TrainError(f"{flag} cannot be combined with --resume: a resumed run keeps its config "
                              f"(only --total-timesteps may extend it)")
@@ -104,7 +112,29 @@ def prepare_resume(args: argparse.Namespace):
                     f"{run_config_header(run_dir.name)}\n"
                     f"total_timesteps changed to {args.total_timesteps} on resume, "
                     f"{time.strftime('%Y-%m-%d %H:%M:%S')}")
-    return config, run_dir
+    # --device and the logging flags apply to this session only (not written to config.yml).
+    session = _session_overrides(args, config)
+    return (config.replace(**session) if session else config), run_dir
+
+
+def _session_overrides(args: argparse.Namespace, config: TrainConfig) -> dict[str, Any]:
+    """--device, --log-every and --log-formats as config changes."""
+    out: dict[str, Any] = {}
+    device = getattr(args, "device", None)
+    if device is not None:
+        try:
+            torch.device(device)
+        except RuntimeError as exc:
+            raise TrainError(f"--device {device!r} is not a torch device (cpu, cuda, cuda:1, auto): {exc}") from None
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            print(f"note: --device {device}: CUDA is not available to this torch "
+                  f"({torch.__version__}); SB3 will use the CPU", file=sys.stderr)
+        out["learner_kwargs"] = {**config.learner_kwargs, "device": device}
+    if getattr(args, "log_every", None) is not None:
+        out["log_every"] = args.log_every
+    if getattr(args, "log_formats", None) is not None:
+        out["log_formats"] = args.log_formats
+    return out
 
 
 def latest_checkpoint(run_dir: Path) -> tuple[Path, int] | None:
@@ -131,15 +161,22 @@ def replay_buffer_path(run_dir: Path, steps: int) -> Path:
 
 # -------------------------------------------------------------------- envs
 def make_train_env(config: TrainConfig, run_dir: Path, *, append_monitor: bool) -> StepTimer:
-    """QWOPVecEnv -> (VecRewardShaping) -> VecMonitor(monitor.csv) -> step timer."""
+    """QWOPVecEnv -> (VecRewardShaping) -> EpisodeEndTimesteps -> VecMonitor(monitor.csv) -> step timer."""
     venv = QWOPVecEnv(config.n_envs, num_threads=config.num_threads, seed=config.seed, **config.env_kwargs)
     shaping = config.wrappers.reward_shaping
     if shaping is not None:
         venv = VecRewardShaping(venv, posture_weight=shaping.posture_weight,
                                 energy_weight=shaping.energy_weight, joint_weight=shaping.joint_weight)
+    venv = EpisodeEndTimesteps(venv)
     monitor_path = run_dir / "monitor.csv"
-    keywords = ("distance", "is_success")
+    keywords = ("distance", "is_success", "timesteps")
     if append_monitor and monitor_path.is_file():
+        # Keep the columns of the file being continued (one from before the
+        # timesteps column has none).
+        with monitor_path.open() as f:
+            f.readline()
+            header = f.readline().strip().split(",")
+        keywords = tuple(k for k in keywords if k in header)
         # VecMonitor(filename=...) would truncate the file: attach an
         # appending writer instead, and continue the t column (seconds of
         # training) from its last row rather than restarting at 0.
@@ -149,6 +186,12 @@ def make_train_env(config: TrainConfig, run_dir: Path, *, append_monitor: bool) 
     else:
         venv = VecMonitor(venv, filename=str(monitor_path), info_keywords=keywords)
     return StepTimer(venv)
+
+
+def _episode_clock(venv: Any) -> EpisodeEndTimesteps:
+    while not isinstance(venv, EpisodeEndTimesteps):
+        venv = venv.venv
+    return venv
 
 
 def _last_monitor_time(path: Path) -> float:
@@ -227,7 +270,10 @@ def train(config: TrainConfig, run_dir: Path, *, resume: bool = False, progress:
                           f"(save_replay_buffer: {config.save_replay_buffer}); "
                           f"continuing with an empty buffer", file=sys.stderr)
             print(f"resuming {run_dir} from {start.name} at {model.num_timesteps} timesteps", file=sys.stderr)
-        model.set_logger(configure(str(run_dir / "tb"), ["tensorboard"]))
+        _episode_clock(venv).count = model.num_timesteps
+        logger = make_logger(run_dir, config.log_formats, resumed_at=model.num_timesteps if resume else None)
+        model.set_logger(logger)
+        log_config(logger, config, model.num_timesteps)
 
         remaining = config.total_timesteps - model.num_timesteps
         if remaining <= 0:
@@ -235,6 +281,7 @@ def train(config: TrainConfig, run_dir: Path, *, resume: bool = False, progress:
                   f"{config.total_timesteps}; give --total-timesteps to extend it", file=sys.stderr)
             if not (run_dir / "final_model.zip").is_file():
                 save(model, run_dir / "final_model.zip")
+            logger.close()
             return TrainResult(run_dir, model.num_timesteps, False)
 
         timers = []
@@ -257,18 +304,23 @@ def train(config: TrainConfig, run_dir: Path, *, resume: bool = False, progress:
             timers.append(("eval", ev))
         bar = ProgressCallback(config.total_timesteps, enabled=progress)
         timer = PhaseTimer(venv, timers)
-        cbs = [timer, bar, *cbs, *(callbacks or [])]
+        # After the eval callback, so a write includes the latest eval/* values.
+        cbs = [timer, bar, *cbs, PeriodicLogCallback(config.log_every, timer), *(callbacks or [])]
 
         interrupted = False
         try:
+            # log_interval=None: PeriodicLogCallback writes the logs on a timestep clock.
             model.learn(total_timesteps=remaining, callback=CallbackList(cbs), reset_num_timesteps=not resume,
-                        log_interval=50 if config.off_policy else 1, progress_bar=False)
+                        log_interval=None, progress_bar=False)
         except KeyboardInterrupt:
             interrupted = True
         finally:
             bar.close()
         timing = timer.summary()
         mean_distance = bar.mean_distance()
+        if timing:
+            log_timing(logger, timing, model.num_timesteps)
+        logger.close()
 
         if interrupted:
             ckpt_path = run_dir / "checkpoints" / f"model_{model.num_timesteps}_steps.zip"

@@ -177,7 +177,7 @@ def test_ppo_with_reward_shaping(tmp_path):
     run.mkdir()
     venv = make_train_env(cfg, run, append_monitor=False)
     try:
-        shaping = venv.venv.venv  # StepTimer -> VecMonitor -> shaping -> QWOPVecEnv
+        shaping = venv.venv.venv.venv  # StepTimer -> VecMonitor -> EpisodeEndTimesteps -> shaping -> QWOPVecEnv
         assert isinstance(shaping, VecRewardShaping)
         assert (shaping.weights.posture_weight, shaping.weights.energy_weight,
                 shaping.weights.joint_weight) == (0.1, 0.01, 0.05)
