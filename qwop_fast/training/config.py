@@ -218,7 +218,7 @@ def find_config(name_or_path: str | Path) -> Path:
     """``--config``: a YAML file, or the name of a shipped config (``train_ppo``
     or ``train_ppo.yml``) found wherever the package is installed."""
     path = Path(name_or_path)
-    if path.is_file():
+    if path.exists():  # a file, or a folder load_config will name as such
         return path
     text = str(name_or_path)
     if "/" not in text and "\\" not in text:

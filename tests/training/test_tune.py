@@ -210,8 +210,10 @@ def test_two_workers_share_a_postgresql_study(tmp_path, files):
         cfg = load_config(files / "runs" / study / "best_config.yml")
         run = tmp_path / "from_best"
         run.mkdir()
-        result = train(cfg.replace(total_timesteps=400, eval_every=0, checkpoint_every=0), run, progress=False)
-        assert result.num_timesteps == 400 and (run / "final_model.zip").is_file()
+        # past the sampled learning_starts, so that the run trains (400 updates' worth of steps)
+        steps = int(cfg.learner_kwargs.get("learning_starts", 0)) + 400
+        result = train(cfg.replace(total_timesteps=steps, eval_every=0, checkpoint_every=0), run, progress=False)
+        assert result.num_timesteps == steps and (run / "final_model.zip").is_file()
     finally:
         for p in procs:
             p.kill()
