@@ -76,12 +76,8 @@ struct AABB {
 
 enum BodyType { kStaticBody = 0, kDynamicBody = 2 };
 
-enum BodyFlags : uint32_t {
-  kIslandFlag = 1,
-  kAwakeFlag = 2,
-  kAllowSleepFlag = 4,
-  kActiveFlag = 32,
-};
+// b2Body's flag bits (the values the game's records show).
+enum BodyFlags : uint32_t { kIslandFlag = 1, kAwakeFlag = 2, kAllowSleepFlag = 4, kActiveFlag = 32 };
 
 // One box fixture (every QWOP body has at most one), stored on its body.
 struct Box {
@@ -141,11 +137,9 @@ struct WorldManifold {
   Vec2 points[2];
 };
 
+// b2Contact's flag bits used here (sensor, continuous and TOI are not).
 enum ContactFlags : uint32_t {
-  kContactIslandFlag = 0x04,
-  kContactTouchingFlag = 0x10,
-  kContactEnabledFlag = 0x20,
-  kContactFilterFlag = 0x40,
+  kContactIslandFlag = 0x04, kContactTouchingFlag = 0x10, kContactEnabledFlag = 0x20, kContactFilterFlag = 0x40
 };
 
 struct Contact {

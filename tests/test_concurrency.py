@@ -158,7 +158,8 @@ def test_step_in_a_forked_child_works_and_does_not_hang(child):
 
 def test_two_threads_on_one_vec_env_never_crash(child):
     code = textwrap.dedent("""
-        import json, threading
+        import json
+        from concurrent.futures import ThreadPoolExecutor
         import numpy as np
         from qwop_fast import QWOPVecEnv
         venv = QWOPVecEnv(8, num_threads=2)
@@ -173,9 +174,8 @@ def test_two_threads_on_one_vec_env_never_crash(child):
                     errors.append(str(exc))
                 except Exception as exc:
                     other.append(repr(exc))
-        ts = [threading.Thread(target=worker, args=(k,)) for k in range(2)]
-        for t in ts: t.start()
-        for t in ts: t.join()
+        with ThreadPoolExecutor(2) as pool:  # two threads at once on the one VecEnv
+            list(pool.map(worker, range(2)))
         print(json.dumps({"errors": len(errors), "other": other[:3]}))
     """)
     out = _last_json(child(code, timeout=120))
