@@ -365,9 +365,17 @@ ThreadPool::~ThreadPool() {
   for (auto& w : workers_) w.join();
 }
 
-static inline void Share(int n, int parts, int k, int* begin, int* end) {
-  *begin = static_cast<int>(static_cast<int64_t>(n) * k / parts);
-  *end = static_cast<int>(static_cast<int64_t>(n) * (k + 1) / parts);
+// Worlds are handed out in small chunks from a shared counter rather than as
+// one fixed share per thread: a world's step costs more when it resets or
+// has many contacts, and a static split left one thread waiting for the
+// other. Which thread steps a world never changes its result.
+void ThreadPool::RunChunks() {
+  const int n = job_n_, chunk = job_chunk_;
+  for (;;) {
+    const int begin = next_.fetch_add(chunk, std::memory_order_relaxed);
+    if (begin >= n) return;
+    (*job_)(begin, std::min(n, begin + chunk));
+  }
 }
 
 void ThreadPool::ParallelFor(int n, const std::function<void(int, int)>& fn) {
@@ -377,6 +385,8 @@ void ThreadPool::ParallelFor(int n, const std::function<void(int, int)>& fn) {
   }
   job_ = &fn;
   job_n_ = n;
+  job_chunk_ = std::max(1, n / (4 * num_threads_));
+  next_.store(0, std::memory_order_relaxed);
   pending_.store(num_threads_ - 1, std::memory_order_relaxed);
   {
     // Under the mutex, so that a worker about to sleep cannot miss it.
@@ -384,9 +394,7 @@ void ThreadPool::ParallelFor(int n, const std::function<void(int, int)>& fn) {
     generation_.fetch_add(1, std::memory_order_release);
   }
   start_cv_.notify_all();
-  int begin, end;
-  Share(n, num_threads_, 0, &begin, &end);
-  fn(begin, end);
+  RunChunks();
   for (int spin = 0; spin < kSpinIterations && pending_.load(std::memory_order_acquire) != 0; ++spin) {
     CpuRelax();
   }
@@ -414,9 +422,8 @@ void ThreadPool::WorkerLoop(int worker) {
     }
     if (stopping_.load()) return;
     seen = now;
-    int begin, end;
-    Share(job_n_, num_threads_, worker, &begin, &end);
-    if (begin < end) (*job_)(begin, end);
+    (void)worker;
+    RunChunks();
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lock(mutex_);  // pairs with the caller's wait
       done_cv_.notify_one();

@@ -191,10 +191,10 @@ class Runner {
   uint64_t rng_ = 0;
 };
 
-// A fixed set of native threads that run one function over a static split of
-// [0, n). The caller's thread does the first share, so num_threads = 1 means
-// no extra thread at all. The split depends only on n and num_threads, and
-// each world is touched by exactly one thread: no locks around the physics.
+// A fixed set of native threads that run one function over [0, n) in small
+// chunks taken from a shared counter. The caller's thread works too, so
+// num_threads = 1 means no extra thread at all. Each world is touched by
+// exactly one thread per call: no locks around the physics.
 // Threads spin briefly before sleeping on a condition variable: one batched
 // step takes tens of microseconds at small n, about what waking a sleeping
 // thread costs, so a short spin keeps small batches worth splitting.
@@ -216,7 +216,9 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable start_cv_, done_cv_;
   const std::function<void(int, int)>* job_ = nullptr;  // written before generation_
-  int job_n_ = 0;
+  int job_n_ = 0, job_chunk_ = 1;
+  std::atomic<int> next_{0};  // the next world to hand out
+  void RunChunks();
   std::atomic<uint64_t> generation_{0};  // one more per job (release: publishes job_)
   std::atomic<int> pending_{0};          // workers still running the current job
   std::atomic<bool> stopping_{false};
