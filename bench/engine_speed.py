@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
             return 130
     med = {k: statistics.median(v) for k, v in results.items() if v}
 
-    command = "python bench/engine_speed.py" + (f" {' '.join(argv)}" if argv else "")
+    given = sys.argv[1:] if argv is None else argv
+    command = "python bench/engine_speed.py" + (f" {' '.join(given)}" if given else "")
     lines = [
         "# Engine speed: our physics against the Box2D 2.4.1 engine it replaced",
         "",

@@ -139,7 +139,7 @@ def render_markdown(report: dict[str, Any]) -> str:
               f"Machine: {m['cpu']}, {m['usable_cores']} usable cores ({m['logical_cpus']} logical), "
               f"{m['platform']}", "",
               f"Python {m['python']}, numpy {m['numpy']}, torch {m['torch']}, SB3 {m['stable_baselines3']}, "
-              f"sb3-contrib {m['sb3_contrib']}, gymnasium {m['gymnasium']}, Box2D (C++ engine) {m['box2d_cpp']}, "
+              f"sb3-contrib {m['sb3_contrib']}, gymnasium {m['gymnasium']}, engine: qwop_fast's own physics (no library), "
               f"pybox2d {m['pybox2d']}", "",
               f"Date: {m['date']}; load average at start {m['loadavg_start']}, at end {m.get('loadavg_end')}", "",
               f"Settings: frames_per_step {s['frames_per_step']}, {s['seconds']} s per measurement, "
