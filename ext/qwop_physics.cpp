@@ -344,6 +344,14 @@ void InitWorldManifold(WorldManifold* wm, const Manifold& m, const Transform& xf
   }
 }
 
+// (rA x d)^2 and (rB x d)^2: the angular parts of an effective mass along d.
+inline void SquaredArms(double rax, double ray, double rbx, double rby, double dx, double dy, double* a,
+                        double* b) {
+  const double ra = rax * dy - ray * dx, rb = rbx * dy - rby * dx;
+  *a = ra * ra;
+  *b = rb * rb;
+}
+
 // B2Mat22.getInverse.
 inline Mat22 Inverse(const Mat22& K) {
   const double a = K.col1.x, b = K.col2.x, c = K.col1.y, d = K.col2.y;
@@ -1114,22 +1122,14 @@ void World::InitContactSolver(const TimeStep&) {
       const double ray = ccp.rA.y = wm.points[k].y - A.c.y;
       const double rbx = ccp.rB.x = wm.points[k].x - B.c.x;
       const double rby = ccp.rB.y = wm.points[k].y - B.c.y;
-      double rna = rax * ny - ray * nx;
-      double rnb = rbx * ny - rby * nx;
-      rna *= rna;
-      rnb *= rnb;
-      const double k_normal = A.inv_mass + B.inv_mass + A.inv_I * rna + B.inv_I * rnb;
-      ccp.normal_mass = 1.0 / k_normal;
+      double rna, rnb, rta, rtb;
+      SquaredArms(rax, ray, rbx, rby, nx, ny, &rna, &rnb);
+      ccp.normal_mass = 1.0 / (A.inv_mass + B.inv_mass + A.inv_I * rna + B.inv_I * rnb);
       double k_equalized = A.mass * A.inv_mass + B.mass * B.inv_mass;
       k_equalized += A.mass * A.inv_I * rna + B.mass * B.inv_I * rnb;
       ccp.equalized_mass = 1.0 / k_equalized;
-      const double tx = ny, ty = -nx;
-      double rta = rax * ty - ray * tx;
-      double rtb = rbx * ty - rby * tx;
-      rta *= rta;
-      rtb *= rtb;
-      const double k_tangent = A.inv_mass + B.inv_mass + A.inv_I * rta + B.inv_I * rtb;
-      ccp.tangent_mass = 1.0 / k_tangent;
+      SquaredArms(rax, ray, rbx, rby, ny, -nx, &rta, &rtb);  // along the tangent (n.y, -n.x)
+      ccp.tangent_mass = 1.0 / (A.inv_mass + B.inv_mass + A.inv_I * rta + B.inv_I * rtb);
       ccp.velocity_bias = 0.0;
       const double dvx = vbx + (-wb * rby) - vax - (-wa * ray);
       const double dvy = vby + (wb * rbx) - vay - (wa * rax);
