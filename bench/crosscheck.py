@@ -48,18 +48,13 @@ from qwop_fast.reference import ReferenceQWOPEnv  # noqa: E402
 LABEL = {i: (name or "none") for i, name in enumerate(runner_table.FULL_ACTION_NAMES)}
 NUDGES = (1e-6, 1e-4, 1e-2)  # rad/s of torso start spin, the reference against itself
 TOLERANCES = (1e-9, 1e-6, 1e-3)  # wu / rad, for the fidelity table
-_KEY_BITS = {"Q": runner_table.KEY_Q, "W": runner_table.KEY_W, "O": runner_table.KEY_O, "P": runner_table.KEY_P}
 
 
 # ------------------------------------------------- fidelity to the real game
-def _key_mask(keys: str) -> int:
-    return sum(_KEY_BITS[k] for k in keys)
-
-
 def _program_run(program):
     """(intro frames, extra key-less first frame?, key masks per frame)."""
     return (program.get("idle_frames", 0), program.get("start") == "reset",
-            [_key_mask(k) for k in oracle.program_keys(program)])
+            [runner_table.key_mask(k) for k in oracle.program_keys(program)])
 
 
 def _fidelity(name, run_frames):
@@ -325,7 +320,7 @@ def section_rules():
     fid.reset()
     woke = None
     for f, keys in enumerate(oracle.program_keys(oracle.load_program("hurdle_QP5_WO5")), 1):
-        fid._frame(_key_mask(keys))
+        fid._frame(runner_table.key_mask(keys))
         if woke is None and fid.game_state()["hurdle_awake"]:
             woke = (f, float(fid.body_state[0, 0]))
         if fid._ended:

@@ -145,12 +145,7 @@ void Runner::Reset() {
     const uint64_t span = static_cast<uint64_t>(o.intro_frames_high - o.intro_frames_low) + 1;
     intro_frames_ += static_cast<int>(((NextRandom(&rng_) >> 32) * span) >> 32);
   }
-  for (int k = 0; k < intro_frames_; ++k) {
-    PlaceTrack();
-    Body& head = world_.bodies[body_[t.head]];
-    world_.ApplyTorque(body_[t.head], t.head_torque_gain * (head.a + t.head_torque_offset));
-    ApplyKeys(0);
-  }
+  for (int k = 0; k < intro_frames_; ++k) Frame(0, /*clicked=*/false);
   score_time_ = 0.0;  // the click resets the clock
 
   prev_time_ = 0.0;
@@ -213,8 +208,9 @@ void Runner::EndGame() {
   }
 }
 
-// One game frame, in the game's update order [F8].
-void Runner::Frame(int keys) {
+// One game frame, in the game's update order [F8]. Before the click (the intro
+// screen) the game runs the same update but neither steps nor moves the camera.
+void Runner::Frame(int keys, bool clicked) {
   const RunnerTable& t = *table_;
   if (!paused_ && !ended_) score_time_ += t.clock_per_frame;
   PlaceTrack();
@@ -222,6 +218,7 @@ void Runner::Frame(int keys) {
   // The head stabiliser adds to a torque nothing clears: a running sum [F7].
   if (!fallen_) world_.ApplyTorque(head, t.head_torque_gain * (world_.bodies[head].a + t.head_torque_offset));
   ApplyKeys(keys);
+  if (!clicked) return;
   if (!paused_) world_.Step(t.time_step, t.velocity_iterations, t.position_iterations);
   if (!options_->head_torque_accumulates) world_.bodies[head].torque = 0.0;  // not the game: a fresh torque
   const Body& torso = world_.bodies[body_[t.torso]];

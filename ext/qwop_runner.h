@@ -141,8 +141,9 @@ class Runner {
 
   // Holds `keys` for frames_per_step frames and computes the step's reward.
   void Step(int keys, float* reward, bool* terminated, bool* truncated, bool* success);
-  // One game frame (frames_per_step = 1 without the reward bookkeeping).
-  void Frame(int keys);
+  // One game frame (frames_per_step = 1 without the reward bookkeeping);
+  // clicked = false: a frame of the intro screen, before the start click.
+  void Frame(int keys, bool clicked = true);
 
   // The rows of the step outputs that describe the current state.
   void WriteState(int i, const Outputs& out) const;

@@ -274,12 +274,13 @@ FULL_ACTION_NAMES = ("", "Q", "W", "O", "P", "QW", "QO", "QP", "WO", "WP", "OP",
 REDUCED_ACTION_NAMES = ("", "Q", "W", "O", "P", "QW", "QP", "WO", "OP")
 
 
-def _mask(keys: str) -> int:
+def key_mask(keys: str) -> int:
+    """Key bitmask of a held key set such as "QP"."""
     return sum(_KEYS[k] for k in keys)
 
 
-FULL_ACTION_KEYS = tuple(_mask(a) for a in FULL_ACTION_NAMES)
-REDUCED_ACTION_KEYS = tuple(_mask(a) for a in REDUCED_ACTION_NAMES)
+FULL_ACTION_KEYS = tuple(key_mask(a) for a in FULL_ACTION_NAMES)
+REDUCED_ACTION_KEYS = tuple(key_mask(a) for a in REDUCED_ACTION_NAMES)
 
 # --------------------------------------------------------------------------
 # Observation [spec 7.1]: 12 bodies x (x, y, angle, vx, vy), in this order
