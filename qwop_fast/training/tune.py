@@ -352,15 +352,18 @@ def create_or_continue(settings: TuneSettings) -> optuna.Study:
     study = optuna.create_study(study_name=settings.study, storage=storage, direction=direction,
                                 load_if_exists=True, sampler=make_sampler(settings, 0),
                                 pruner=make_pruner(settings))
-    metric = study.user_attrs.get("metric")
+    attrs = study.user_attrs  # one read: workers may be creating the same study right now
+    metric = attrs.get("metric")
     if metric is None:
-        study.set_user_attr("metric", settings.metric)
+        # "metric" marks a study as set up, so it is written last: a worker
+        # that sees it also sees "algorithm".
         study.set_user_attr("algorithm", settings.base["algorithm"])
+        study.set_user_attr("metric", settings.metric)
     elif metric != settings.metric:
         raise TuneError(f"--metric {settings.metric}: study {settings.study!r} in {settings.storage} "
                         f"was created with --metric {metric}; use that, or another --study")
-    elif study.user_attrs.get("algorithm") != settings.base["algorithm"]:
-        raise TuneError(f"--config: study {settings.study!r} tunes {study.user_attrs.get('algorithm')}, "
+    elif attrs.get("algorithm") != settings.base["algorithm"]:
+        raise TuneError(f"--config: study {settings.study!r} tunes {attrs.get('algorithm')}, "
                         f"the base config trains {settings.base['algorithm']}; use another --study")
     return study
 
