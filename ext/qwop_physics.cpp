@@ -924,12 +924,19 @@ void World::GetWorldManifold(int id, WorldManifold* out) {
 // ---------------------------------------------------------------- step and islands [P.1, P.2]
 
 void World::Step(double dt, int velocity_iterations, int position_iterations) {
+  if (BeginStep(dt, velocity_iterations, position_iterations)) {
+    for (int k = 0; k < island_count_; ++k) SolveIslandAt(k);
+  }
+  EndStep();
+}
+
+bool World::BeginStep(double dt, int velocity_iterations, int position_iterations) {
   if (new_fixture_) {
     FindNewContacts();
     new_fixture_ = false;
   }
   locked_ = true;
-  TimeStep step;
+  TimeStep& step = step_;
   step.dt = dt;
   step.velocity_iterations = velocity_iterations;
   step.position_iterations = position_iterations;
@@ -937,28 +944,47 @@ void World::Step(double dt, int velocity_iterations, int position_iterations) {
   step.dt_ratio = inv_dt0_ * dt;
   step.warm_starting = true;
   Collide();
-  if (step.dt > 0.0) Solve(step);
-  // (continuous physics is off in the game: no TOI)
-  if (step.dt > 0.0) inv_dt0_ = step.inv_dt;
+  island_count_ = 0;
+  if (!(step.dt > 0.0)) return false;
+  BuildIslands();
+  return true;
+}
+
+void World::EndStep() {
+  if (step_.dt > 0.0) {
+    for (int b = body_list_; b >= 0; b = bodies[b].next) {
+      const Body& body = bodies[b];
+      if (!body.awake() || !(body.flags & kActiveFlag) || body.type == kStaticBody) continue;
+      SynchronizeFixtures(b);
+    }
+    FindNewContacts();
+    // (continuous physics is off in the game: no TOI)
+    inv_dt0_ = step_.inv_dt;
+  }
   locked_ = false;
 }
 
-void World::Solve(const TimeStep& step) {
+// b2World.Solve's island search. The game solves each island as soon as it is
+// found; building them all first gives the same islands, because solving one
+// changes nothing the search reads (flags, contacts' touching state).
+void World::BuildIslands() {
   for (int b = body_list_; b >= 0; b = bodies[b].next) bodies[b].flags &= ~kIslandFlag;
   for (int c = contact_list_; c >= 0; c = contacts[c].next) contacts[c].flags &= ~kContactIslandFlag;
   for (int j = joint_list_; j >= 0; j = joints[j].next) joints[j].island = false;
 
+  int nb = 0, nc = 0, nj = 0;
   for (int seed = body_list_; seed >= 0; seed = bodies[seed].next) {
     Body& s = bodies[seed];
     if ((s.flags & kIslandFlag) || !s.awake() || !(s.flags & kActiveFlag) || s.type == kStaticBody) continue;
-    island_body_count_ = island_contact_count_ = island_joint_count_ = 0;
+    IslandRange& island = islands_[island_count_++];
+    island.body_begin = nb, island.contact_begin = nc, island.joint_begin = nj;
     int stack_count = 0;
     stack_[stack_count++] = seed;
     s.flags |= kIslandFlag;
     while (stack_count > 0) {
       const int bi = stack_[--stack_count];
       Body& b = bodies[bi];
-      island_bodies_[island_body_count_++] = bi;
+      island_body_store_[nb++] = bi;
       if (!b.awake()) SetAwake(bi, true);
       if (b.type == kStaticBody) continue;
       for (int e = b.contact_list; e >= 0;) {
@@ -968,7 +994,7 @@ void World::Solve(const TimeStep& step) {
           e = next;
           continue;
         }
-        island_contacts_[island_contact_count_++] = e / 2;
+        island_contact_store_[nc++] = e / 2;
         c.flags |= kContactIslandFlag;
         const int other = e % 2 == 0 ? c.body_b : c.body_a;
         if (!(bodies[other].flags & kIslandFlag)) {
@@ -985,7 +1011,7 @@ void World::Solve(const TimeStep& step) {
           e = next;
           continue;
         }
-        island_joints_[island_joint_count_++] = e / 2;
+        island_joint_store_[nj++] = e / 2;
         j.island = true;
         if (!(bodies[other].flags & kIslandFlag)) {
           stack_[stack_count++] = other;
@@ -994,30 +1020,35 @@ void World::Solve(const TimeStep& step) {
         e = next;
       }
     }
-    SolveIsland(step);
-    for (int i = 0; i < island_body_count_; ++i) {
-      Body& b = bodies[island_bodies_[i]];
+    island.body_count = nb - island.body_begin;
+    island.contact_count = nc - island.contact_begin;
+    island.joint_count = nj - island.joint_begin;
+    // A static body may join the next island too.
+    for (int i = island.body_begin; i < nb; ++i) {
+      Body& b = bodies[island_body_store_[i]];
       if (b.type == kStaticBody) b.flags &= ~kIslandFlag;
     }
   }
-  for (int b = body_list_; b >= 0; b = bodies[b].next) {
-    const Body& body = bodies[b];
-    if (!body.awake() || !(body.flags & kActiveFlag) || body.type == kStaticBody) continue;
-    SynchronizeFixtures(b);
-  }
-  FindNewContacts();
+}
+
+void World::SelectIsland(int k) {
+  const IslandRange& island = islands_[k];
+  island_bodies_ = island_body_store_ + island.body_begin;
+  island_contacts_ = island_contact_store_ + island.contact_begin;
+  island_joints_ = island_joint_store_ + island.joint_begin;
+  island_body_count_ = island.body_count;
+  island_contact_count_ = island.contact_count;
+  island_joint_count_ = island.joint_count;
+}
+
+void World::SolveIslandAt(int k) {
+  SelectIsland(k);
+  SolveIsland(step_);
 }
 
 void World::SolveIsland(const TimeStep& step) {
-  const double dt = step.dt;
-  // 1. integrate velocities (damping factors are exactly 1: no-op)
-  for (int i = 0; i < island_body_count_; ++i) {
-    Body& b = bodies[island_bodies_[i]];
-    if (b.type != kDynamicBody) continue;
-    b.v.x += dt * (gravity_.x + b.inv_mass * b.force.x);
-    b.v.y += dt * (gravity_.y + b.inv_mass * b.force.y);
-    b.w += dt * b.inv_I * b.torque;
-  }
+  // 1. integrate velocities
+  IntegrateVelocities(step);
   // 2-3. contact solver set-up and warm start, then the joints'
   InitContactSolver(step);
   WarmStartContacts(step);
@@ -1029,6 +1060,35 @@ void World::SolveIsland(const TimeStep& step) {
   }
   FinalizeContacts();
   // 6. integrate positions with the translation and rotation clamps
+  IntegratePositions(step);
+  // 7. position iterations: contacts first, then every joint (no short-circuit)
+  for (int it = 0; it < step.position_iterations; ++it) {
+    const bool contacts_ok = SolveContactPositions(kContactBaumgarte);
+    bool joints_ok = true;
+    for (int i = 0; i < island_joint_count_; ++i) {
+      const bool ok = SolveJointPosition(joints[island_joints_[i]]);
+      joints_ok = joints_ok && ok;
+    }
+    if (contacts_ok && joints_ok) break;
+  }
+  // 9. sleep
+  SleepIsland(step);
+}
+
+void World::IntegrateVelocities(const TimeStep& step) {
+  const double dt = step.dt;
+  // (damping factors are exactly 1: no-op)
+  for (int i = 0; i < island_body_count_; ++i) {
+    Body& b = bodies[island_bodies_[i]];
+    if (b.type != kDynamicBody) continue;
+    b.v.x += dt * (gravity_.x + b.inv_mass * b.force.x);
+    b.v.y += dt * (gravity_.y + b.inv_mass * b.force.y);
+    b.w += dt * b.inv_I * b.torque;
+  }
+}
+
+void World::IntegratePositions(const TimeStep& step) {
+  const double dt = step.dt;
   for (int i = 0; i < island_body_count_; ++i) {
     Body& b = bodies[island_bodies_[i]];
     if (b.type == kStaticBody) continue;
@@ -1055,17 +1115,10 @@ void World::SolveIsland(const TimeStep& step) {
     b.a += dt * b.w;
     SynchronizeTransform(b);
   }
-  // 7. position iterations: contacts first, then every joint (no short-circuit)
-  for (int it = 0; it < step.position_iterations; ++it) {
-    const bool contacts_ok = SolveContactPositions(kContactBaumgarte);
-    bool joints_ok = true;
-    for (int i = 0; i < island_joint_count_; ++i) {
-      const bool ok = SolveJointPosition(joints[island_joints_[i]]);
-      joints_ok = joints_ok && ok;
-    }
-    if (contacts_ok && joints_ok) break;
-  }
-  // 9. sleep
+}
+
+void World::SleepIsland(const TimeStep& step) {
+  const double dt = step.dt;
   double min_sleep = kMaxValue;
   const double lin_tol_sq = kLinearSleepTolerance * kLinearSleepTolerance;
   const double ang_tol_sq = kAngularSleepTolerance * kAngularSleepTolerance;

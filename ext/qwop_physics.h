@@ -222,6 +222,10 @@ using BeginContactFn = void (*)(void* user, const class World& world, int contac
 
 class World {
  public:
+  World() = default;
+  World(const World&) = delete;  // the island pointers point into the world itself
+  World& operator=(const World&) = delete;
+
   // A world with gravity and its ground body (as b2World's constructor).
   void Init(Vec2 gravity, BeginContactFn begin_contact, void* user);
 
@@ -235,6 +239,17 @@ class World {
   void ApplyTorque(int body, double torque);
 
   void Step(double dt, int velocity_iterations, int position_iterations);
+
+  // Step in three parts, so that a batch can solve the runner islands of
+  // several worlds side by side (qwop_lockstep.h). BeginStep collides and
+  // builds every island (their solves are independent of each other: they
+  // share no dynamic body and no contact), then each island is solved once,
+  // in any order, then EndStep. Step() is exactly these three.
+  // BeginStep returns false when there is nothing to solve (dt 0).
+  bool BeginStep(double dt, int velocity_iterations, int position_iterations);
+  int island_count() const { return island_count_; }
+  void SolveIslandAt(int k);
+  void EndStep();
 
   // b2Contact.getWorldManifold with the bodies' current transforms.
   void GetWorldManifold(int contact, WorldManifold* out);
@@ -258,6 +273,18 @@ class World {
   int island_joint_count() const { return island_joint_count_; }
 
  private:
+  friend struct Lockstep;
+  // One island of the step: its ranges in the island stores.
+  struct IslandRange {
+    int body_begin, body_count, contact_begin, contact_count, joint_begin, joint_count;
+  };
+  void BuildIslands();
+  void SelectIsland(int k);
+  // SolveIsland's phases, which Lockstep interleaves across worlds.
+  void IntegrateVelocities(const TimeStep& step);
+  void IntegratePositions(const TimeStep& step);
+  void SleepIsland(const TimeStep& step);
+
   // broadphase (b2DynamicTree + b2DynamicTreeBroadPhase, no rebalancing)
   int AllocateNode();
   void FreeNode(int id);
@@ -287,7 +314,6 @@ class World {
   // joint's point correction that its limit correction overwrites).
   static const Transform& Fresh(Body& b);
   // solver
-  void Solve(const TimeStep& step);
   void SolveIsland(const TimeStep& step);
   void InitContactSolver(const TimeStep& step);
   void WarmStartContacts(const TimeStep& step);
@@ -314,10 +340,17 @@ class World {
   int move_count_ = 0;
   int pair_a_[kMaxPairs], pair_b_[kMaxPairs];
 
-  // island scratch
-  int island_bodies_[kMaxBodies];
-  int island_contacts_[kMaxContacts];
-  int island_joints_[kMaxJoints];
+  // islands of the current step; a static body can be in several of them
+  TimeStep step_{};
+  IslandRange islands_[kMaxBodies];
+  int island_count_ = 0;
+  int island_body_store_[kMaxBodies + kMaxContacts];
+  int island_contact_store_[kMaxContacts];
+  int island_joint_store_[kMaxJoints];
+  // the selected island (SelectIsland): views into the stores
+  int* island_bodies_ = island_body_store_;
+  int* island_contacts_ = island_contact_store_;
+  int* island_joints_ = island_joint_store_;
   int island_body_count_ = 0, island_contact_count_ = 0, island_joint_count_ = 0;
   ContactConstraint constraints_[kMaxContacts];
   int stack_[kMaxBodies];
