@@ -14,7 +14,7 @@ from setuptools import Extension, setup
 
 engine = Extension(
     "qwop_fast._engine",
-    sources=["ext/_engine.pyx", "ext/qwop_runner.cpp", "ext/qwop_physics.cpp"],
+    sources=["ext/_engine.pyx", "ext/qwop_runner.cpp", "ext/qwop_physics.cpp", "ext/qwop_lockstep.cpp"],
     depends=["ext/qwop_runner.h", "ext/qwop_physics.h", "ext/fdlibm_trig.h"],
     include_dirs=["ext", numpy.get_include()],
     language="c++",

@@ -622,7 +622,26 @@ int World::AllocateNode() {
   }
   nodes_[id].parent = nodes_[id].child1 = nodes_[id].child2 = -1;
   nodes_[id].body = -1;
+  nodes_[id].category = nodes_[id].mask = 0;
+  nodes_[id].dynamic = false;
   return id;
+}
+
+void World::UpdateFilters(int node) {
+  bool first = true;
+  for (; node >= 0; node = nodes_[node].parent) {
+    TreeNode& n = nodes_[node];
+    if (n.leaf()) continue;
+    const TreeNode& c1 = nodes_[n.child1];
+    const TreeNode& c2 = nodes_[n.child2];
+    const uint16_t category = c1.category | c2.category, mask = c1.mask | c2.mask;
+    const bool dynamic = c1.dynamic || c2.dynamic;
+    // A node made or re-parented just now (parent given) always updates; above
+    // an unchanged node nothing changes.
+    if (category == n.category && mask == n.mask && dynamic == n.dynamic && !first) break;
+    n.category = category, n.mask = mask, n.dynamic = dynamic;
+    first = false;
+  }
 }
 
 void World::FreeNode(int id) {
@@ -657,6 +676,7 @@ void World::InsertLeaf(int leaf) {
     else nodes_[node1].child2 = node2;
     nodes_[sibling].parent = node2;
     nodes_[leaf].parent = node2;
+    UpdateFilters(node2);
     do {
       if (Contains(nodes_[node1].aabb, nodes_[node2].aabb)) break;
       nodes_[node1].aabb = Combine(nodes_[nodes_[node1].child1].aabb, nodes_[nodes_[node1].child2].aabb);
@@ -667,6 +687,7 @@ void World::InsertLeaf(int leaf) {
     nodes_[sibling].parent = node2;
     nodes_[leaf].parent = node2;
     root_ = node2;
+    UpdateFilters(node2);
   }
 }
 
@@ -683,6 +704,7 @@ void World::RemoveLeaf(int leaf) {
     else nodes_[node1].child2 = sibling;
     nodes_[sibling].parent = node1;
     FreeNode(node2);
+    UpdateFilters(node1);
     while (node1 >= 0) {
       const AABB old = nodes_[node1].aabb;
       nodes_[node1].aabb = Combine(nodes_[nodes_[node1].child1].aabb, nodes_[nodes_[node1].child2].aabb);
@@ -702,6 +724,9 @@ int World::CreateProxy(const AABB& aabb, int body) {
   n.aabb = {{aabb.lower.x - kAabbExtension, aabb.lower.y - kAabbExtension},
             {aabb.upper.x + kAabbExtension, aabb.upper.y + kAabbExtension}};
   n.body = body;
+  n.category = bodies[body].box.category;
+  n.mask = bodies[body].box.mask;
+  n.dynamic = bodies[body].type == kDynamicBody;
   InsertLeaf(id);
   BufferMove(id);
   return id;
@@ -727,11 +752,14 @@ void World::UpdatePairs() {
   for (int m = 0; m < move_count_; ++m) {
     const int query = move_buffer_[m];
     const AABB fat = nodes_[query].aabb;
+    const TreeNode& q = nodes_[query];
     if (root_ < 0) continue;
     int count = 0;
     stack[count++] = root_;
     while (count > 0) {
       const int node = stack[--count];
+      const TreeNode& n = nodes_[node];
+      if (!(n.mask & q.category) || !(q.mask & n.category) || !(n.dynamic || q.dynamic)) continue;
       if (!TestOverlap(nodes_[node].aabb, fat)) continue;
       if (nodes_[node].leaf()) {
         if (node == query || pair_count >= kMaxPairs) continue;

@@ -188,6 +188,11 @@ struct TreeNode {
   AABB aabb;
   int parent, child1, child2;
   int body;  // leaf: owning body; internal: -1
+  // The collision filters of the leaves below, OR-ed, and whether one of them
+  // is dynamic: a query skips a subtree none of whose leaves it could pair
+  // with (those pairs AddPair would refuse; the pairs found are the same).
+  uint16_t category, mask;
+  bool dynamic;
   bool leaf() const { return child1 < 0; }
 };
 
@@ -289,6 +294,7 @@ class World {
   int AllocateNode();
   void FreeNode(int id);
   void InsertLeaf(int leaf);
+  void UpdateFilters(int node);  // a node's and its ancestors' filter unions
   void RemoveLeaf(int leaf);
   int CreateProxy(const AABB& aabb, int body);
   void MoveProxy(int proxy, const AABB& aabb, Vec2 displacement);

@@ -2,6 +2,8 @@
 // ../shared/oracle/README.md, the facts of the real game. See qwop_runner.h.
 #include "qwop_runner.h"
 
+#include "qwop_lockstep.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -211,6 +213,12 @@ void Runner::EndGame() {
 // One game frame, in the game's update order [F8]. Before the click (the intro
 // screen) the game runs the same update but neither steps nor moves the camera.
 void Runner::Frame(int keys, bool clicked) {
+  if (!FrameBegin(keys, clicked)) return;
+  if (steps_physics()) world_.Step(table_->time_step, table_->velocity_iterations, table_->position_iterations);
+  FrameEnd();
+}
+
+bool Runner::FrameBegin(int keys, bool clicked) {
   const RunnerTable& t = *table_;
   if (!paused_ && !ended_) score_time_ += t.clock_per_frame;
   PlaceTrack();
@@ -218,8 +226,12 @@ void Runner::Frame(int keys, bool clicked) {
   // The head stabiliser adds to a torque nothing clears: a running sum [F7].
   if (!fallen_) world_.ApplyTorque(head, t.head_torque_gain * (world_.bodies[head].a + t.head_torque_offset));
   ApplyKeys(keys);
-  if (!clicked) return;
-  if (!paused_) world_.Step(t.time_step, t.velocity_iterations, t.position_iterations);
+  return clicked;
+}
+
+void Runner::FrameEnd() {
+  const RunnerTable& t = *table_;
+  const int head = body_[t.head];
   if (!options_->head_torque_accumulates) world_.bodies[head].torque = 0.0;  // not the game: a fresh torque
   const Body& torso = world_.bodies[body_[t.torso]];
   if (!(torso.c.y < t.camera_min_y) && !fallen_) camera_x_ = (torso.c.x + t.camera_offset_wu) * t.world_scale;
@@ -260,11 +272,15 @@ void Runner::BeginContact(int contact) {
 }
 
 void Runner::Step(int keys, float* reward, bool* terminated, bool* truncated, bool* success) {
-  const Options& o = *options_;
-  const RunnerTable& t = *table_;
   // After a landing the game keeps updating (head torque, keys, track) but
   // no longer steps the physics; Frame() does the same.
-  for (int f = 0; f < o.frames_per_step; ++f) Frame(keys);
+  for (int f = 0; f < options_->frames_per_step; ++f) Frame(keys);
+  StepResult(reward, terminated, truncated, success);
+}
+
+void Runner::StepResult(float* reward, bool* terminated, bool* truncated, bool* success) {
+  const Options& o = *options_;
+  const RunnerTable& t = *table_;
   ++steps_;
 
   // qwop-gym reward: d in metres, time = clock / 10.
@@ -375,14 +391,15 @@ void ThreadPool::RunChunks() {
   }
 }
 
-void ThreadPool::ParallelFor(int n, const std::function<void(int, int)>& fn) {
+void ThreadPool::ParallelFor(int n, const std::function<void(int, int)>& fn, int grain) {
   if (std::min(num_threads_, n) <= 1) {
     fn(0, n);
     return;
   }
   job_ = &fn;
   job_n_ = n;
-  job_chunk_ = std::max(1, n / (4 * num_threads_));
+  // About four chunks per thread, each a whole number of grains.
+  job_chunk_ = std::max(grain, (n / (4 * num_threads_) + grain - 1) / grain * grain);
   next_.store(0, std::memory_order_relaxed);
   pending_.store(num_threads_ - 1, std::memory_order_relaxed);
   {
@@ -461,8 +478,13 @@ void Batch::StepOne(int i, int action) {
   out_.terminated[i] = term;
   out_.truncated[i] = trunc;
   out_.is_success[i] = ok;
+  FinishStep(i);
+}
+
+void Batch::FinishStep(int i) {
+  Runner& runner = *runners_[i];
   runner.WriteState(i, out_);
-  if ((term || trunc) && options_.auto_reset) {
+  if ((out_.terminated[i] || out_.truncated[i]) && options_.auto_reset) {
     float* obs = &out_.obs[i * kObs];
     std::copy(obs, obs + kObs, &out_.terminal_obs[i * kObs]);
     runner.Reset();
@@ -470,10 +492,53 @@ void Batch::StepOne(int i, int action) {
   }
 }
 
+// Runner::Step for up to kLanes runners at once, frame by frame: each runner
+// does its own half-frames and steps, and the worlds' islands are solved
+// side by side (physics::SolveLockstep gives each world the bits it would get
+// alone), so the results do not depend on how runners are grouped.
+void Batch::StepGroup(int begin, int end, const int64_t* actions) {
+  const RunnerTable& t = table_;
+  for (int g = begin; g < end; g += physics::kLanes) {
+    const int n = std::min(physics::kLanes, end - g);
+    if (n == 1 || !physics::LockstepAvailable()) {
+      for (int i = g; i < g + n; ++i) StepOne(i, static_cast<int>(actions[i]));
+      continue;
+    }
+    for (int f = 0; f < options_.frames_per_step; ++f) {
+      physics::World* worlds[physics::kLanes];
+      bool began[physics::kLanes];
+      int m = 0;
+      for (int l = 0; l < n; ++l) {
+        Runner& runner = *runners_[g + l];
+        began[l] = runner.FrameBegin(options_.action_keys[actions[g + l]], true);
+        if (!began[l] || !runner.steps_physics()) continue;
+        physics::World& world = runner.world_physics();
+        if (world.BeginStep(t.time_step, t.velocity_iterations, t.position_iterations)) {
+          worlds[m++] = &world;
+        } else {
+          world.EndStep();
+        }
+      }
+      if (m > 0) physics::SolveLockstep(worlds, m);
+      for (int k = 0; k < m; ++k) worlds[k]->EndStep();
+      for (int l = 0; l < n; ++l) {
+        if (began[l]) runners_[g + l]->FrameEnd();
+      }
+    }
+    for (int l = 0; l < n; ++l) {
+      const int i = g + l;
+      bool term = false, trunc = false, ok = false;
+      runners_[i]->StepResult(&out_.reward[i], &term, &trunc, &ok);
+      out_.terminated[i] = term;
+      out_.truncated[i] = trunc;
+      out_.is_success[i] = ok;
+      FinishStep(i);
+    }
+  }
+}
+
 void Batch::Step(const int64_t* actions) {
-  Pool().ParallelFor(n_envs(), [&](int begin, int end) {
-    for (int i = begin; i < end; ++i) StepOne(i, static_cast<int>(actions[i]));
-  });
+  Pool().ParallelFor(n_envs(), [&](int begin, int end) { StepGroup(begin, end, actions); }, physics::kLanes);
 }
 
 void Batch::Reset(const uint8_t* mask) {

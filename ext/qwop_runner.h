@@ -144,6 +144,15 @@ class Runner {
   // One game frame (frames_per_step = 1 without the reward bookkeeping);
   // clicked = false: a frame of the intro screen, before the start click.
   void Frame(int keys, bool clicked = true);
+  // Frame() in halves around the physics step, for Batch's lockstep: after
+  // FrameBegin returns true the caller steps world_physics() when
+  // steps_physics(), then calls FrameEnd. False: the frame is over.
+  bool FrameBegin(int keys, bool clicked);
+  bool steps_physics() const { return !paused_; }
+  physics::World& world_physics() { return world_; }
+  void FrameEnd();
+  // Step() after its frames: the step count, reward and episode end.
+  void StepResult(float* reward, bool* terminated, bool* truncated, bool* success);
 
   // The rows of the step outputs that describe the current state.
   void WriteState(int i, const Outputs& out) const;
@@ -207,7 +216,9 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int size() const { return num_threads_; }
-  void ParallelFor(int n, const std::function<void(int, int)>& fn);
+  // fn(begin, end) over chunks of [0, n); a chunk is a multiple of grain long
+  // (but the last).
+  void ParallelFor(int n, const std::function<void(int, int)>& fn, int grain = 1);
 
  private:
   void WorkerLoop(int worker);
@@ -252,6 +263,10 @@ class Batch {
 
  private:
   void StepOne(int i, int action);
+  // Steps runners [begin, end) physics::kLanes at a time, their frames in lockstep.
+  void StepGroup(int begin, int end, const int64_t* actions);
+  // StepOne's bookkeeping after the frames: outputs, auto-reset.
+  void FinishStep(int i);
   // After fork() the child has none of the parent's worker threads: give it
   // a pool of its own (the parent's, unusable there, is abandoned).
   ThreadPool& Pool();

@@ -109,3 +109,27 @@ def test_intro_frames_range_is_drawn_from_the_seed():
         draws.append([env.intro_frames_drawn] + [env.reset()[1] and env.intro_frames_drawn for _ in range(5)])
     assert draws[0] == draws[1] != draws[2]
     assert all(0 <= d <= 60 for row in draws for d in row) and len(set(draws[0])) > 1
+
+
+@pytest.mark.parametrize("order", ["as_listed", "reversed"])
+def test_programs_side_by_side_in_one_batch_are_bit_identical(order):
+    """A batch solves its worlds' runner islands four at a time (the lockstep
+    solver, ext/qwop_lockstep.cpp): every recorded program in one Engine, each
+    world next to worlds running other programs, still gives the game's bits
+    on every frame, whichever lanes the programs land in."""
+    names = [n for n in PROGRAMS
+             if oracle.env_kwargs(oracle.load_program(n)) == oracle.env_kwargs(oracle.load_program("held_W"))
+             and oracle.load_program(n).get("start") != "reset"]
+    if order == "reversed":
+        names = names[::-1]
+    assert len(names) >= 9  # more than two full groups of four
+    trajs = [oracle.load_trajectory(n) for n in names]
+    keys = [oracle.program_keys(oracle.load_program(n)) for n in names]
+    e = Engine(len(names), num_threads=1, auto_reset=False, seed=0,
+               **oracle.env_kwargs(oracle.load_program("held_W")))
+    for f in range(1, max(len(t) for t in trajs)):
+        actions = [oracle.action_index(k[f - 1]) if f < len(t) else 0 for k, t in zip(keys, trajs)]
+        e.step(np.array(actions))
+        for i, t in enumerate(trajs):
+            if f < len(t):
+                assert np.array_equal(e.body_state[i], t.state[f]), f"{names[i]} (env {i}), frame {f}"
