@@ -58,15 +58,17 @@ inline int32_t HighWord(double x) {
 // reduced argument with a tail, |x| < 0.3) are computed both ways and
 // selected, each way with fdlibm's operations.
 inline M HighWords(V x) { return (reinterpret_cast<M&>(x) >> 32) & 0x7fffffff; }
+// Whether any lane of a mask is set.
+inline bool Any(M m) { return _mm256_movemask_pd(reinterpret_cast<__m256d>(m)) != 0; }
 
-void SinCos4(const V& angle, V* sin_out, V* cos_out) {
+inline __attribute__((always_inline)) void SinCos4(const V& angle, V* sin_out, V* cos_out) {
   using namespace fdlibm::detail;
   const M ix = HighWords(angle);
   const M reduce = ix > 0x3fe921fb;
   V x = angle, t = Splat(0.0);
   M quadrant = M{0, 0, 0, 0};
   bool special = false;
-  if (reduce[0] | reduce[1] | reduce[2] | reduce[3]) {
+  if (Any(reduce)) {
     // rem_pio2's one-pass Cody-Waite reduction, for |x| <~ 2^19 pi/2. (Its
     // |x| < 3pi/4 case is the same arithmetic with n = 1.)
     const V ax = Sel(angle < 0.0, -angle, angle);
@@ -89,7 +91,7 @@ void SinCos4(const V& angle, V* sin_out, V* cos_out) {
         _mm_i32gather_epi32(kHalfPiMultipleHigh, reinterpret_cast<__m128i>(index), 4));
     const M other_path = reduce & ((ix > 0x413921fb) | (ix == 0x3ff921fb) |
                                    __builtin_convertvector((n32 >= 32) | (cancel_high == __builtin_convertvector(ix, I4)), M));
-    if (other_path[0] | other_path[1] | other_path[2] | other_path[3]) {
+    if (Any(other_path)) {
       for (int l = 0; l < kLanes; ++l) {
         if (!other_path[l]) continue;
         if (ix[l] >= 0x7ff00000) {  // inf/NaN: fixed up below
@@ -156,7 +158,8 @@ struct Lockstep {
   };
 
   // World::Fresh for every dynamic body of each lane's island, four bodies a
-  // call: the rotations the joint set-up and the fixtures' sync read.
+  // call: the rotations the joint set-up and the fixtures' sync read. (Those
+  // already fresh keep theirs: the same bits.)
   static void FreshAll(World* const* w, int n) {
     for (int l = 0; l < n; ++l) {
       World& world = *w[l];
@@ -164,9 +167,11 @@ struct Lockstep {
       int k = 0;
       for (int i = 0; i < world.island_body_count_; ++i) {
         Body& b = world.bodies[world.island_bodies_[i]];
-        if (b.type == kStaticBody) continue;
-        batch[k++] = &b;
-        if (k == kLanes || i == world.island_body_count_ - 1) {
+        uint64_t a, r;
+        std::memcpy(&a, &b.a, sizeof a);
+        std::memcpy(&r, &b.r_angle, sizeof r);
+        if (b.type != kStaticBody && a != r) batch[k++] = &b;  // not fresh yet
+        if (k == kLanes || (k > 0 && i == world.island_body_count_ - 1)) {
           V angle;
           for (int q = 0; q < kLanes; ++q) angle[q] = batch[q < k ? q : 0]->a;
           V s, c;
