@@ -22,6 +22,10 @@ $(STAMP): pyproject.toml setup.py constraints.txt $(wildcard ext/*.pyx ext/*.cpp
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q $(TORCH)
 	$(PIP) install -q -c constraints.txt -e ".[all]"
+	# imitation (qwop-fast imitate) pins gymnasium 0.29 and SB3 2.2, older than
+	# ours; its BC runs on ours (tests/training/test_imitate.py), so it comes
+	# without its dependencies rather than downgrading them.
+	$(PIP) install -q --no-deps imitation==1.0.1
 	@touch $@
 
 # The main job: train the quick QR-DQN agent, evaluate it next to a random

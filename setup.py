@@ -15,7 +15,7 @@ from setuptools import Extension, setup
 engine = Extension(
     "qwop_fast._engine",
     sources=["ext/_engine.pyx", "ext/qwop_runner.cpp", "ext/qwop_physics.cpp", "ext/qwop_lockstep.cpp"],
-    depends=["ext/qwop_runner.h", "ext/qwop_physics.h", "ext/fdlibm_trig.h"],
+    depends=["ext/qwop_runner.h", "ext/qwop_physics.h", "ext/qwop_lockstep.h", "ext/fdlibm_trig.h"],
     include_dirs=["ext", numpy.get_include()],
     language="c++",
     extra_compile_args=["-std=c++17", "-O3", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno", "-pthread"],

@@ -24,6 +24,7 @@ class Episode:
     info: dict[str, Any]  # the last info (the reset's, if no step was taken)
     terminated: bool
     truncated: bool
+    actions: list[int]  # the action index of every step, in order (for recordings)
 
 
 def run_episode(env: gym.Env, policy: Any, *, deterministic: bool = True, seed: int | None = None,
@@ -39,19 +40,21 @@ def run_episode(env: gym.Env, policy: Any, *, deterministic: bool = True, seed: 
     state = None  # recurrent policies carry their memory here
     episode_start = np.ones((1,), bool)
     total, steps, terminated, truncated = 0.0, 0, False, False
+    actions: list[int] = []
     while max_steps is None or steps < max_steps:
         if should_stop is not None and should_stop():
             break
         action, state = policy.predict(obs, state=state, episode_start=episode_start, deterministic=deterministic)
         episode_start[:] = False
-        obs, reward, terminated, truncated, info = env.step(int(np.asarray(action).reshape(())))
+        actions.append(int(np.asarray(action).reshape(())))
+        obs, reward, terminated, truncated, info = env.step(actions[-1])
         total += reward
         steps += 1
         if on_state is not None:
             on_state(env)
         if terminated or truncated:
             break
-    return Episode(total, steps, info, terminated, truncated)
+    return Episode(total, steps, info, terminated, truncated, actions)
 
 
 class RandomPolicy:

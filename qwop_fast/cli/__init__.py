@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "replay": "replay a recorded key file bit-exactly",
     "plot": "plot a run's learning curves to a PNG",
     "tune": "tune hyperparameters with Optuna (one machine or many)",
+    "imitate": "behaviour-clone key recordings into a policy (the warm start for train)",
     "bench": "side-by-side throughput benchmark (bench/ of a source checkout)",
 }
 USER_ERROR_EXIT = 2

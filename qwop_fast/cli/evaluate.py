@@ -29,16 +29,20 @@ from __future__ import annotations
 
 import argparse
 
+from ..agents import AGENTS
 from .argtypes import non_negative_int, positive_int
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     src = parser.add_mutually_exclusive_group(required=True)
-    src.add_argument("--model", metavar="PATH", help="a trained model (.zip)")
+    src.add_argument("--model", metavar="PATH", help="a trained model (.zip), or a shipped agent by name: " + ", ".join(AGENTS))
     src.add_argument("--random", action="store_true", help="a uniformly random policy (the baseline)")
     parser.add_argument("--episodes", type=positive_int, default=20, metavar="N", help="episodes to run (default 20)")
     parser.add_argument("--output", metavar="DIR", help="write episodes.csv and summary.json here")
     parser.add_argument("--force", action="store_true", help="replace results already in --output")
+    parser.add_argument("--record-best", metavar="FILE",
+                        help="save the keys of the fastest finished episode (else the farthest) as a "
+                             "recording that `qwop-fast replay FILE` plays back")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--deterministic", dest="deterministic", action="store_true", default=True,
                       help="greedy actions (default)")

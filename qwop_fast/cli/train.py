@@ -38,6 +38,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                         help="override total_timesteps (100000, 100_000 or 1e5)")
     parser.add_argument("--n-envs", type=positive_int, metavar="N", help="override n_envs")
     parser.add_argument("--seed", type=non_negative_int, metavar="S", help="override seed")
+    parser.add_argument("--init-policy", metavar="MODEL",
+                        help="start from this model's policy weights (same algorithm and network), e.g. "
+                             "the behaviour-cloned model of `qwop-fast imitate`; overrides init_policy")
     parser.add_argument("--run-id", metavar="ID", help="run folder name (default: <algorithm>_<timestamp>)")
     parser.add_argument("--runs-dir", default="runs", metavar="DIR", help="where run folders go (default: runs)")
     parser.add_argument("--resume", metavar="RUN_DIR",

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import argparse
 
+from ..agents import AGENTS
 from .argtypes import non_negative_int, positive_float, positive_int
 
 DEFAULT_MAX_STEPS = 1000  # a stalled policy would otherwise stand still for max_episode_steps
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True, metavar="PATH", help="the model's .zip file")
+    parser.add_argument("--model", required=True, metavar="PATH", help="the model's .zip file, or a shipped agent by name: " + ", ".join(AGENTS))
     parser.add_argument("--episodes", type=positive_int, default=1, metavar="N",
                         help="episodes to play (default 1)")
     parser.add_argument("--output", metavar="FILE",

@@ -21,6 +21,11 @@ from .. import atomic
 
 # evaluations.npz is first written under this name, then renamed over it.
 _PARTIAL_EVALUATIONS = ".evaluations" + atomic.PARTIAL_SUFFIX
+# One row per evaluation with what SB3's evaluations.npz lacks: the run's
+# wall-clock and the game clock of the finished runs (time to agent, plots).
+EVAL_LOG = "eval_log.csv"
+EVAL_LOG_COLUMNS = ("timesteps", "wall_seconds", "mean_reward", "mean_distance", "success_rate",
+                    "mean_finish_time", "best_finish_time")
 
 
 class RunEvalCallback(EvalCallback):
@@ -38,6 +43,10 @@ class RunEvalCallback(EvalCallback):
         super().__init__(*args, **kwargs)
         self.seconds = 0.0
         self._distances: list[float] = []
+        self._finish_times: list[float] = []
+        self._eval_rows: list[str] = []
+        self._wall_offset = 0.0  # wall-clock of the earlier part of a resumed run
+        self._t0 = time.perf_counter()
         self._npz: Path | None = None
         if self.log_path:
             self._npz = Path(self.log_path + ".npz")
@@ -60,8 +69,13 @@ class RunEvalCallback(EvalCallback):
                 self.evaluations_length, self.evaluations_successes = lengths, successes
             if self.evaluations_results:
                 self.best_mean_reward = max(float(np.mean(r)) for r in self.evaluations_results)
+        if self._npz is not None:
+            self._eval_rows = read_eval_log(self._npz.parent / EVAL_LOG)
+            if self._eval_rows:
+                self._wall_offset = float(self._eval_rows[-1].split(",")[1])
 
     def _init_callback(self) -> None:
+        self._t0 = time.perf_counter()
         # The eval env is a DummyVecEnv(QWOPEnv) on purpose (a separate,
         # standard env); SB3 warns whenever the types differ.
         with warnings.catch_warnings():
@@ -71,18 +85,36 @@ class RunEvalCallback(EvalCallback):
     def _log_success_callback(self, locals_, globals_) -> None:
         super()._log_success_callback(locals_, globals_)
         if locals_["done"]:
-            self._distances.append(float(locals_["info"].get("distance", float("nan"))))
+            info = locals_["info"]
+            self._distances.append(float(info.get("distance", float("nan"))))
+            if info.get("is_success"):
+                self._finish_times.append(float(info.get("game_time", float("nan"))))
             self.logger.record("eval/mean_distance", sum(self._distances) / len(self._distances))
 
     def _on_step(self) -> bool:
         t = time.perf_counter()
-        if self.eval_freq > 0 and self.n_calls % self.eval_freq == 0:
-            self._distances = []
+        evaluating = self.eval_freq > 0 and self.n_calls % self.eval_freq == 0
+        if evaluating:
+            self._distances, self._finish_times = [], []
         try:
             return super()._on_step()
         finally:
             self._commit_evaluations()
+            if evaluating and self._distances:
+                self._write_eval_log()
             self.seconds += time.perf_counter() - t
+
+    def _write_eval_log(self) -> None:
+        n = len(self._distances)
+        finish = self._finish_times
+        row = (self.num_timesteps, self._wall_offset + time.perf_counter() - self._t0,
+               float(np.mean(self.evaluations_results[-1])) if self.evaluations_results else float("nan"),
+               float(np.mean(self._distances)), len(finish) / n,
+               float(np.mean(finish)) if finish else float("nan"), min(finish) if finish else float("nan"))
+        self._eval_rows.append(",".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in row))
+        if self._npz is not None:
+            atomic.write_text(self._npz.parent / EVAL_LOG,
+                              "\n".join([",".join(EVAL_LOG_COLUMNS), *self._eval_rows]) + "\n")
 
     def _commit_evaluations(self) -> None:
         # np.savez adds ".npz" to the name it is given
@@ -91,6 +123,17 @@ class RunEvalCallback(EvalCallback):
             with open(partial, "rb+") as f:
                 os.fsync(f.fileno())
             os.replace(partial, self._npz)
+
+
+def read_eval_log(path: Path) -> list[str]:
+    """The data rows of an eval_log.csv (none if it is missing or unreadable)."""
+    try:
+        lines = path.read_text().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    if not lines or lines[0] != ",".join(EVAL_LOG_COLUMNS):
+        return []
+    return [ln for ln in lines[1:] if ln.count(",") == len(EVAL_LOG_COLUMNS) - 1]
 
 
 class _OnNewBest(BaseCallback):

@@ -23,6 +23,8 @@ defaults of ``TrainConfig``)::
                                 # epsilon-greedy; see config/quick.yml for why)
     log_every: 2000             # timesteps between log writes (rollout/ep_* means, time/*, train/*)
     log_formats: [tensorboard, csv]   # SB3 logger outputs: tensorboard, csv, stdout, json, log
+    init_policy: null           # a model .zip of the same algorithm and network whose policy
+                                # weights start the run (e.g. from `qwop-fast imitate`)
 
 Every error is a ``ConfigError`` that names the offending key (dotted, e.g.
 ``learner_kwargs.policy_kwargs.net_arch``), so a typo in a long config is found
@@ -143,6 +145,7 @@ class TrainConfig:
     eval_deterministic: bool = True
     log_every: int = 2000
     log_formats: list[str] = field(default_factory=lambda: ["tensorboard", "csv"])
+    init_policy: str | None = None
 
     @property
     def off_policy(self) -> bool:
@@ -182,6 +185,17 @@ class TrainConfig:
         if isinstance(kwargs.get("train_freq"), list):
             kwargs["train_freq"] = tuple(kwargs["train_freq"])
         return kwargs
+
+
+def _init_policy(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise _bad_type("init_policy", "the path of a model .zip, or null", value)
+    if not Path(value).is_file():
+        raise ConfigError(f"'init_policy': {short_repr(value)} is not a file (a model .zip, e.g. "
+                          f"from `qwop-fast imitate`)")
+    return value
 
 
 # ----------------------------------------------------------------- loading
@@ -404,6 +418,7 @@ def _parse(data: Any, *, resolve: bool) -> TrainConfig:
         eval_deterministic=_boolean("eval_deterministic", get("eval_deterministic")),
         log_every=_integer("log_every", get("log_every"), 1),
         log_formats=_log_formats(get("log_formats")),
+        init_policy=_init_policy(get("init_policy")),
     )
     check_engine_memory(cfg.n_envs, cfg.num_threads)
     if cfg.save_replay_buffer and not cfg.off_policy:

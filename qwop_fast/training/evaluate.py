@@ -21,6 +21,8 @@ from .. import atomic, contract
 from ..env import QWOPEnv
 from ..errors import UserError, short_repr
 from ..options import EnvOptions
+from ..agents import resolve_model
+from ..recording import Recording
 from ..rollout import RandomPolicy, run_episode
 from .config import ConfigError, safe_yaml_load
 from .checkpoints import check_compatible, detect_algorithm, load_env_kwargs, load_model
@@ -43,8 +45,15 @@ def evaluate_from_args(args: argparse.Namespace) -> int:
     policy, env_kwargs, info = load_policy(args.model, args.random, overrides,
                                            trust=getattr(args, "trust_model", False))
 
+    record_best = getattr(args, "record_best", None)
+    if record_best is not None:
+        problem = atomic.check_writable(record_best)
+        if problem is not None:
+            raise EvaluateError(f"--record-best {record_best} cannot be written: {problem}")
     t0 = time.perf_counter()
-    episodes = run_episodes(policy, env_kwargs, args.episodes, deterministic=args.deterministic, seed=args.seed)
+    recordings: list[Recording] = []
+    episodes = run_episodes(policy, env_kwargs, args.episodes, deterministic=args.deterministic, seed=args.seed,
+                            recordings=recordings)
     elapsed = time.perf_counter() - t0
     summary = summarize(episodes)
     summary_doc = {
@@ -62,7 +71,20 @@ def evaluate_from_args(args: argparse.Namespace) -> int:
     if out_dir is not None:
         write_outputs(out_dir, episodes, summary_doc)
         print(f"wrote {out_dir / 'episodes.csv'} and {out_dir / 'summary.json'}", file=sys.stderr)
+    if record_best is not None:
+        k = best_episode(episodes)
+        recordings[k].save(record_best)
+        print(f"wrote {record_best}: the keys of episode {k} ({episodes[k]['distance']:.2f} m, "
+              f"{episodes[k]['game_time']:.2f} s; `qwop-fast replay {record_best}` runs it again)", file=sys.stderr)
     return 0
+
+
+def best_episode(episodes: list[dict[str, Any]]) -> int:
+    """The fastest successful episode, else the one that went farthest."""
+    wins = [e for e in episodes if e["is_success"]]
+    if wins:
+        return min(wins, key=lambda e: (e["game_time"], e["episode"]))["episode"]
+    return max(episodes, key=lambda e: (e["distance"], -e["episode"]))["episode"]
 
 
 # ---------------------------------------------------------------- arguments
@@ -112,6 +134,7 @@ def load_policy(model_path: str | None, random: bool, overrides: dict[str, Any],
     if random:
         base: dict[str, Any] = {}
     else:
+        model_path = resolve_model(model_path)  # a shipped agent's name works too
         model = load_model(model_path, trust=trust)
         base, config = load_env_kwargs(model_path, model)
         info = {"algorithm": detect_algorithm(model_path) or type(model).__name__,
@@ -130,8 +153,10 @@ def load_policy(model_path: str | None, random: bool, overrides: dict[str, Any],
 
 # ----------------------------------------------------------------- episodes
 def run_episodes(policy, env_kwargs: dict[str, Any], n: int, *, deterministic: bool = True,
-                 seed: int | None = 0) -> list[dict[str, Any]]:
-    """Run ``n`` episodes of ``policy`` on one QWOPEnv; one dict per episode."""
+                 seed: int | None = 0, recordings: list[Recording] | None = None) -> list[dict[str, Any]]:
+    """Run ``n`` episodes of ``policy`` on one QWOPEnv; one dict per episode.
+    ``recordings``: gets each episode as a key recording (its drawn intro
+    wait fixed in the env options), which ``qwop-fast replay`` reproduces."""
     env = QWOPEnv(**env_kwargs)
     if isinstance(policy, RandomPolicy):
         policy.action_space = env.action_space
@@ -145,6 +170,11 @@ def run_episodes(policy, env_kwargs: dict[str, Any], n: int, *, deterministic: b
                              "distance": ep.info["distance"], "game_time": ep.info["game_time"],
                              "is_success": bool(ep.info["is_success"]), "terminated": bool(ep.terminated),
                              "truncated": bool(ep.truncated)})
+            if recordings is not None:
+                options = EnvOptions.from_kwargs(**{**env_kwargs, "intro_frames": env.intro_frames_drawn})
+                names = options.action_names
+                recordings.append(Recording(options, [names[a] for a in ep.actions], ep.info["distance"],
+                                            ep.info["game_time"], bool(ep.terminated), bool(ep.info["is_success"])))
     finally:
         env.close()
     return episodes

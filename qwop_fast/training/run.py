@@ -40,6 +40,19 @@ class TrainError(UserError, RuntimeError):
     """A run that cannot start (bad folder, nothing to resume); printed without a traceback."""
 
 
+def start_from_policy(model: Any, path: str) -> None:
+    """Copy the policy weights of the model at ``path`` (same algorithm, same
+    network) into ``model``: the warm start of config key ``init_policy``."""
+    source = load_model(path, algorithm_cls=type(model))
+    try:
+        model.policy.load_state_dict(source.policy.state_dict())
+    except RuntimeError as exc:  # shapes/keys differ: another network
+        first = str(exc).splitlines()[0][:300]
+        raise TrainError(f"init_policy {path}: its network does not match this config's "
+                         f"(policy_kwargs, action set): {first}") from None
+    print(f"policy weights from {path}", file=sys.stderr)
+
+
 def train_from_args(args: argparse.Namespace) -> int:
     """``qwop-fast train``: a new run (or ``--resume``), trained to its budget;
     returns the exit code (130 when interrupted)."""
@@ -66,7 +79,8 @@ def prepare_new(args: argparse.Namespace):
     """The resolved config and a fresh run folder (created, with config.yml)."""
     config = load_config(find_config(args.config) if args.config else bundled_config(QUICK_CONFIG))
     overrides = {k: v for k, v in (("total_timesteps", args.total_timesteps), ("n_envs", args.n_envs),
-                                   ("seed", args.seed)) if v is not None}
+                                   ("seed", args.seed), ("init_policy", getattr(args, "init_policy", None)))
+                 if v is not None}
     env_kwargs = dict(getattr(args, "env_kwargs", None) or [])
     if env_kwargs:
         overrides["env_kwargs"] = {**config.env_kwargs, **env_kwargs}
@@ -101,7 +115,8 @@ def prepare_resume(args: argparse.Namespace):
     if not (run_dir / "config.yml").is_file():
         raise TrainError(f"{run_dir} is not a run folder (no config.yml)")
     for flag, value in (("--config", args.config), ("--n-envs", args.n_envs), ("--seed", args.seed),
-                        ("--run-id", args.run_id), ("--env-kwargs", getattr(args, "env_kwargs", None) or None)):
+                        ("--run-id", args.run_id), ("--env-kwargs", getattr(args, "env_kwargs", None) or None),
+                        ("--init-policy", getattr(args, "init_policy", None))):
         if value is not None:
             raise TrainError(f"{flag} cannot be combined with --resume: a resumed run keeps its config "
                              f"(only --total-timesteps may extend it)")
@@ -252,6 +267,8 @@ def train(config: TrainConfig, run_dir: Path, *, resume: bool = False, progress:
             except (TypeError, ValueError, AssertionError) as exc:
                 # e.g. PPO's batch/rollout size checks: still before any training
                 raise TrainError(f"{config.algorithm} rejected the config's learner_kwargs: {exc}") from exc
+            if config.init_policy is not None:
+                start_from_policy(model, config.init_policy)
         else:
             model, start = _load_newest_good(candidates, cls, config, venv)
             if config.seed is not None:
@@ -296,6 +313,9 @@ def train(config: TrainConfig, run_dir: Path, *, resume: bool = False, progress:
             # The env's own reward (no shaping): the best model is the best
             # at the actual task.
             eval_env = Monitor(QWOPEnv(**config.env_kwargs))
+            if config.seed is not None:
+                # Starts drawn from intro_frames are then the same in every run of the config.
+                eval_env.reset(seed=config.seed + 1)
             ev = RunEvalCallback(eval_env, n_eval_episodes=config.eval_episodes,
                                  eval_freq=max(1, config.eval_every // config.n_envs),
                                  save_best=lambda m: save(m, run_dir / "best_model.zip"), log_path=str(run_dir),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 
+from ..agents import resolve_model
 from ..animation import FrameSink, check_output_path
 from ..render import check_display
 from ..env import QWOPEnv
@@ -22,7 +23,7 @@ def watch_from_args(args: argparse.Namespace) -> int:
         check_output_path(args.output)
     else:
         check_display()  # before the model load, not after it
-    return watch(Path(args.model), episodes=args.episodes, output=args.output, fps=args.fps,
+    return watch(Path(resolve_model(args.model)), episodes=args.episodes, output=args.output, fps=args.fps,
                  max_steps=args.max_steps or None, deterministic=args.deterministic,
                  trust=args.trust_model)
 
