@@ -11,8 +11,8 @@ from typing import Any, Callable
 from bench.cases import SINGLE, VEC, subproc, summary
 
 # The project's own learner settings: QR-DQN as the quick path trains
-# (`qwop-fast train`, config/quick.yml), PPO as config/train_ppo.yml.
-TRAIN_CONFIGS = {"QR-DQN": "quick.yml", "PPO": "train_ppo.yml"}
+# (`qwop-fast train`, config/quick.yml), PPO as config/runner_ppo.yml.
+TRAIN_CONFIGS = {"QR-DQN": "quick.yml", "PPO": "runner_ppo.yml"}
 
 
 def training_learners(steps: int, n_envs: int, quick: bool) -> dict[str, dict[str, Any]]:

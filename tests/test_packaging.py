@@ -57,7 +57,7 @@ def test_sdist_holds_the_engine_sources_and_no_build_outputs(built):
     _, sdist, _ = built
     names = {n.split("/", 1)[1] for n in tarfile.open(sdist).getnames() if "/" in n}
     for needed in ("ext/_engine.pyx", "ext/qwop_physics.cpp", "ext/qwop_runner.cpp", "ext/qwop_runner.h",
-                   "ext/qwop_physics.h", "ext/fdlibm_trig.h", "config/quick.yml", "config/train_ppo.yml",
+                   "ext/qwop_physics.h", "ext/fdlibm_trig.h", "config/quick.yml", "config/runner_ppo.yml",
                    "LICENSE", "README.md", "setup.py", "qwop_fast/py.typed", "qwop_fast/_engine.pyi",
                    "qwop_fast/zoo/qrdqn.yml"):
         assert needed in names, needed
@@ -97,7 +97,7 @@ def test_the_wheel_installs_and_works_in_a_fresh_venv(built):
             "envs.reset(seed=0); envs.step(np.zeros(4, np.int64))\n"
             "pkg = resources.files('qwop_fast')\n"
             "assert (pkg / 'py.typed').is_file() and (pkg / '_engine.pyi').is_file()\n"
-            "assert (resources.files('qwop_fast.configs') / 'train_ppo.yml').is_file()\n"
+            "assert (resources.files('qwop_fast.configs') / 'runner_ppo.yml').is_file()\n"
             "print(qwop_fast.__version__)\n")
     out = _run([str(py), "-c", code], cwd=tmp).stdout
     assert out.strip() == _version()

@@ -32,8 +32,8 @@ from .argtypes import key_value, non_negative_int, positive_int, timesteps
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE_OR_NAME",
-                        help="training config: a YAML file, or the name of a shipped one (quick, train_qrdqn, "
-                             "train_ppo, train_dqn, train_qrdqn_single); default: the quick path")
+                        help="training config: a YAML file, or the name of a shipped one (quick, runner_ppo); "
+                             "default: the quick path")
     parser.add_argument("--total-timesteps", type=timesteps, metavar="N",
                         help="override total_timesteps (100000, 100_000 or 1e5)")
     parser.add_argument("--n-envs", type=positive_int, metavar="N", help="override n_envs")

@@ -25,6 +25,8 @@ defaults of ``TrainConfig``)::
     log_formats: [tensorboard, csv]   # SB3 logger outputs: tensorboard, csv, stdout, json, log
     init_policy: null           # a model .zip of the same algorithm and network whose policy
                                 # weights start the run (e.g. from `qwop-fast imitate`)
+    vec_env: qwop               # qwop: one QWOPVecEnv; subproc: SB3 SubprocVecEnv of QWOPEnv
+                                # (a process per runner; for comparisons)
 
 Every error is a ``ConfigError`` that names the offending key (dotted, e.g.
 ``learner_kwargs.policy_kwargs.net_arch``), so a typo in a long config is found
@@ -146,6 +148,7 @@ class TrainConfig:
     log_every: int = 2000
     log_formats: list[str] = field(default_factory=lambda: ["tensorboard", "csv"])
     init_policy: str | None = None
+    vec_env: str = "qwop"
 
     @property
     def off_policy(self) -> bool:
@@ -185,6 +188,15 @@ class TrainConfig:
         if isinstance(kwargs.get("train_freq"), list):
             kwargs["train_freq"] = tuple(kwargs["train_freq"])
         return kwargs
+
+
+VEC_ENVS = ("qwop", "subproc")
+
+
+def _choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise _bad_type(key, f"one of {', '.join(choices)}", value)
+    return value
 
 
 def _init_policy(value: Any) -> str | None:
@@ -229,8 +241,8 @@ def shipped_config_names() -> list[str]:
 
 
 def find_config(name_or_path: str | Path) -> Path:
-    """``--config``: a YAML file, or the name of a shipped config (``train_ppo``
-    or ``train_ppo.yml``) found wherever the package is installed."""
+    """``--config``: a YAML file, or the name of a shipped config (``runner_ppo``
+    or ``runner_ppo.yml``) found wherever the package is installed."""
     path = Path(name_or_path)
     if path.exists():  # a file, or a folder load_config will name as such
         return path
@@ -419,6 +431,7 @@ def _parse(data: Any, *, resolve: bool) -> TrainConfig:
         log_every=_integer("log_every", get("log_every"), 1),
         log_formats=_log_formats(get("log_formats")),
         init_policy=_init_policy(get("init_policy")),
+        vec_env=_choice("vec_env", get("vec_env"), VEC_ENVS),
     )
     check_engine_memory(cfg.n_envs, cfg.num_threads)
     if cfg.save_replay_buffer and not cfg.off_policy:

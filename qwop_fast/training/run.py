@@ -176,8 +176,14 @@ def replay_buffer_path(run_dir: Path, steps: int) -> Path:
 
 # -------------------------------------------------------------------- envs
 def make_train_env(config: TrainConfig, run_dir: Path, *, append_monitor: bool) -> StepTimer:
-    """QWOPVecEnv -> (VecRewardShaping) -> EpisodeEndTimesteps -> VecMonitor(monitor.csv) -> step timer."""
-    venv = QWOPVecEnv(config.n_envs, num_threads=config.num_threads, seed=config.seed, **config.env_kwargs)
+    """QWOPVecEnv -> (VecRewardShaping) -> EpisodeEndTimesteps -> VecMonitor(monitor.csv) -> step timer.
+    With ``vec_env: subproc`` the first is SB3's SubprocVecEnv of QWOPEnv
+    instead (one process per runner: what one would do without QWOPVecEnv,
+    kept for comparisons such as bench/time_to_agent.py)."""
+    if config.vec_env == "subproc":
+        venv = subproc_vec_env(config)
+    else:
+        venv = QWOPVecEnv(config.n_envs, num_threads=config.num_threads, seed=config.seed, **config.env_kwargs)
     shaping = config.wrappers.reward_shaping
     if shaping is not None:
         venv = VecRewardShaping(venv, posture_weight=shaping.posture_weight,
@@ -201,6 +207,17 @@ def make_train_env(config: TrainConfig, run_dir: Path, *, append_monitor: bool) 
     else:
         venv = VecMonitor(venv, filename=str(monitor_path), info_keywords=keywords)
     return StepTimer(venv)
+
+
+def subproc_vec_env(config: TrainConfig) -> Any:
+    from functools import partial
+
+    from stable_baselines3.common.vec_env import SubprocVecEnv
+
+    venv = SubprocVecEnv([partial(QWOPEnv, **config.env_kwargs) for _ in range(config.n_envs)])
+    if config.seed is not None:
+        venv.seed(config.seed)
+    return venv
 
 
 def _episode_clock(venv: Any) -> EpisodeEndTimesteps:

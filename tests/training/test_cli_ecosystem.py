@@ -64,15 +64,15 @@ def test_bad_total_timesteps_is_a_usage_error(text, capsys):
 
 def test_shipped_configs_by_name_from_anywhere(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)  # not the repository
-    assert {"quick", "train_ppo", "train_qrdqn"} <= set(shipped_config_names())
-    assert find_config("train_ppo") == find_config("train_ppo.yml")
-    assert load_config(find_config("train_ppo")).algorithm == "PPO"
-    assert main(["train", "--config", "train_ppo", "--n-envs", "2", "--total-timesteps", "512",
+    assert {"quick", "runner_ppo"} <= set(shipped_config_names())
+    assert find_config("runner_ppo") == find_config("runner_ppo.yml")
+    assert load_config(find_config("runner_ppo")).algorithm == "PPO"
+    assert main(["train", "--config", "runner_ppo", "--n-envs", "2", "--total-timesteps", "512",
                  "--run-id", "ppo", "--no-progress"]) == 0
     assert load_config(tmp_path / "runs" / "ppo" / "config.yml").algorithm == "PPO"
-    assert main(["train", "--config", "train_pop"]) == 2
+    assert main(["train", "--config", "runner_pop"]) == 2
     err = capsys.readouterr().err
-    assert "'train_pop' does not exist" in err and "train_ppo" in err
+    assert "'runner_pop' does not exist" in err and "runner_ppo" in err
 
 
 def test_a_budget_within_learning_starts_is_refused(tmp_path, capsys):

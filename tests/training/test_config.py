@@ -118,7 +118,7 @@ def test_shipped_configs_validate(path):
 
 def test_shipped_configs_exist():
     names = {p.name for p in CONFIGS}
-    assert {"quick.yml", "train_qrdqn.yml", "train_qrdqn_single.yml", "train_ppo.yml", "train_dqn.yml"} <= names
+    assert {"quick.yml", "runner_ppo.yml"} <= names
 
 
 def test_quick_path_spends_its_budget_learning():
