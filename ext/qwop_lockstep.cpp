@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 
 #include <immintrin.h>
 
@@ -145,7 +146,15 @@ struct Lockstep {
   // One joint of the runner island in each lane, for one step: what the
   // joint phases read, gathered once (the velocity iterations do not turn the
   // bodies; limit states and masses stay), and the forces they accumulate.
+  // A body of the island in each lane: what the joint passes read and
+  // write, kept as whole vectors between them (the bodies' own fields are
+  // brought up to date around each scalar contact pass: SyncOut/SyncIn).
+  struct BodyLanes {
+    V vx, vy, w, cx, cy, a;
+  };
+
   struct JointLanes {
+    int i1, i2;  // the bodies' indices (the same in every lane: Solve groups only such worlds)
     Body* b1[kLanes];
     Body* b2[kLanes];
     RevoluteJoint* joint[kLanes];
@@ -201,6 +210,7 @@ struct Lockstep {
       Body& b2 = world.bodies[j.body_b];
       jl->b1[l] = &b1;
       jl->b2[l] = &b2;
+      jl->i1 = j.body_a, jl->i2 = j.body_b;
       if (l < n) {  // InitJoint's branches, on this lane's joint
         if (!j.enable_motor) j.motor_force = 0.0;
         if (j.enable_limit) {
@@ -284,14 +294,10 @@ struct Lockstep {
   }
 
   // World::SolveJointVelocity in each lane.
-  static void JointVelocity(JointLanes& j, V dt, V inv_dt, int n) {
-    V v1x, v1y, w1, v2x, v2y, w2;
-    for (int l = 0; l < kLanes; ++l) {
-      const Body& b1 = *j.b1[l];
-      const Body& b2 = *j.b2[l];
-      v1x[l] = b1.v.x, v1y[l] = b1.v.y, w1[l] = b1.w;
-      v2x[l] = b2.v.x, v2y[l] = b2.v.y, w2[l] = b2.w;
-    }
+  static void JointVelocity(JointLanes& j, BodyLanes* bodies, V dt, V inv_dt) {
+    BodyLanes& b1 = bodies[j.i1];
+    BodyLanes& b2 = bodies[j.i2];
+    V v1x = b1.vx, v1y = b1.vy, w1 = b1.w, v2x = b2.vx, v2y = b2.vy, w2 = b2.w;
     const V r1x = j.r1x, r1y = j.r1y, r2x = j.r2x, r2y = j.r2y;
     // point constraint
     const V cdx = v2x + (-w2 * r2y) - v1x - (-w1 * r1y);
@@ -335,24 +341,16 @@ struct Lockstep {
       w1 = Sel(j.limit_on, nw1, w1);
       w2 = Sel(j.limit_on, nw2, w2);
     }
-    for (int l = 0; l < n; ++l) {
-      Body& b1 = *j.b1[l];
-      Body& b2 = *j.b2[l];
-      b1.v.x = v1x[l], b1.v.y = v1y[l], b1.w = w1[l];
-      b2.v.x = v2x[l], b2.v.y = v2y[l], b2.w = w2[l];
-    }
+    b1.vx = v1x, b1.vy = v1y, b1.w = w1;
+    b2.vx = v2x, b2.vy = v2y, b2.w = w2;
   }
 
-  // World::SolveJointPosition in each lane; writes only the lanes in
-  // `active` and returns its ok per lane.
-  static M JointPosition(JointLanes& j, const bool* active) {
-    V c1x, c1y, a1, c2x, c2y, a2;
-    for (int l = 0; l < kLanes; ++l) {
-      const Body& b1 = *j.b1[l];
-      const Body& b2 = *j.b2[l];
-      c1x[l] = b1.c.x, c1y[l] = b1.c.y, a1[l] = b1.a;
-      c2x[l] = b2.c.x, c2y[l] = b2.c.y, a2[l] = b2.a;
-    }
+  // World::SolveJointPosition in each lane; changes only the lanes in
+  // `act` and returns its ok per lane.
+  static M JointPosition(JointLanes& j, BodyLanes* bodies, M act) {
+    BodyLanes& b1 = bodies[j.i1];
+    BodyLanes& b2 = bodies[j.i2];
+    V c1x = b1.cx, c1y = b1.cy, a1 = b1.a, c2x = b2.cx, c2y = b2.cy, a2 = b2.a;
     V s1, co1, s2, co2;
     SinCos4(a1, &s1, &co1);
     SinCos4(a2, &s2, &co2);
@@ -411,18 +409,11 @@ struct Lockstep {
     const V na2 = a2 + ii2 * limit_impulse;
     a1 = Sel(j.limit_on, na1, a1);
     a2 = Sel(j.limit_on, na2, a2);
-    const M act = Mask(active);
     j.limit_impulse = Sel(act & j.limit_on & ~j.at_equal, accumulated, j.limit_impulse);
 
-    for (int l = 0; l < kLanes; ++l) {
-      if (!active[l]) continue;
-      Body& b1 = *j.b1[l];
-      Body& b2 = *j.b2[l];
-      b1.c.x = c1x[l], b1.c.y = c1y[l], b1.a = a1[l];
-      b1.xf.position = b1.c;  // SynchronizeTransform (R follows lazily)
-      b2.c.x = c2x[l], b2.c.y = c2y[l], b2.a = a2[l];
-      b2.xf.position = b2.c;
-    }
+    // lanes that are done keep their values
+    b1.cx = Sel(act, c1x, b1.cx), b1.cy = Sel(act, c1y, b1.cy), b1.a = Sel(act, a1, b1.a);
+    b2.cx = Sel(act, c2x, b2.cx), b2.cy = Sel(act, c2y, b2.cy), b2.a = Sel(act, a2, b2.a);
     return (position_error <= kLinearSlop) & (angular_error <= kAngularSlop);
   }
 
@@ -461,13 +452,65 @@ struct Lockstep {
     JointLanes joints[kMaxJoints];
     for (int i = 0; i < joint_count; ++i) InitJoints(&joints[i], w, i, n);
 
+    // the joints' bodies, and per lane those of them its contacts touch
+    bool in_joint[kMaxBodies] = {};
+    int body_list[kMaxBodies], body_count = 0;
+    for (int i = 0; i < joint_count; ++i) {
+      for (int k : {joints[i].i1, joints[i].i2}) {
+        if (!in_joint[k]) in_joint[k] = true, body_list[body_count++] = k;
+      }
+    }
+    int touched[kLanes][2 * kMaxContacts], touched_count[kLanes] = {};
+    for (int l = 0; l < n; ++l) {
+      const World& world = *w[l];
+      for (int c = 0; c < world.island_contact_count_; ++c) {
+        for (int k : {world.constraints_[c].body_a, world.constraints_[c].body_b}) {
+          if (in_joint[k]) touched[l][touched_count[l]++] = k;
+        }
+      }
+    }
+    BodyLanes lanes[kMaxBodies];
+    for (int q = 0; q < body_count; ++q) {
+      const int k = body_list[q];
+      for (int l = 0; l < kLanes; ++l) {
+        const Body& b = w[l]->bodies[k];
+        lanes[k].vx[l] = b.v.x, lanes[k].vy[l] = b.v.y, lanes[k].w[l] = b.w;
+      }
+    }
     for (int it = 0; it < step.velocity_iterations; ++it) {
-      for (int i = 0; i < joint_count; ++i) JointVelocity(joints[i], dt, inv_dt, n);
-      for (int l = 0; l < n; ++l) w[l]->SolveContactVelocities();
+      for (int i = 0; i < joint_count; ++i) JointVelocity(joints[i], lanes, dt, inv_dt);
+      for (int l = 0; l < n; ++l) {
+        World& world = *w[l];
+        for (int q = 0; q < touched_count[l]; ++q) {
+          const int k = touched[l][q];
+          Body& b = world.bodies[k];
+          b.v.x = lanes[k].vx[l], b.v.y = lanes[k].vy[l], b.w = lanes[k].w[l];
+        }
+        world.SolveContactVelocities();
+        for (int q = 0; q < touched_count[l]; ++q) {
+          const int k = touched[l][q];
+          const Body& b = world.bodies[k];
+          lanes[k].vx[l] = b.v.x, lanes[k].vy[l] = b.v.y, lanes[k].w[l] = b.w;
+        }
+      }
+    }
+    for (int q = 0; q < body_count; ++q) {
+      const int k = body_list[q];
+      for (int l = 0; l < n; ++l) {
+        Body& b = w[l]->bodies[k];
+        b.v.x = lanes[k].vx[l], b.v.y = lanes[k].vy[l], b.w = lanes[k].w[l];
+      }
     }
     for (int l = 0; l < n; ++l) {
       w[l]->FinalizeContacts();
       w[l]->IntegratePositions(w[l]->step_);
+    }
+    for (int q = 0; q < body_count; ++q) {
+      const int k = body_list[q];
+      for (int l = 0; l < kLanes; ++l) {
+        const Body& b = w[l]->bodies[k];
+        lanes[k].cx[l] = b.c.x, lanes[k].cy[l] = b.c.y, lanes[k].a[l] = b.a;
+      }
     }
     bool active[kLanes] = {false, false, false, false};
     int n_active = n;
@@ -475,17 +518,50 @@ struct Lockstep {
     for (int it = 0; it < step.position_iterations && n_active > 0; ++it) {
       bool contacts_ok[kLanes] = {true, true, true, true};
       for (int l = 0; l < n; ++l) {
-        if (active[l]) contacts_ok[l] = w[l]->SolveContactPositions(kContactBaumgarte);
+        if (!active[l]) continue;
+        World& world = *w[l];
+        for (int q = 0; q < touched_count[l]; ++q) {
+          const int k = touched[l][q];
+          Body& b = world.bodies[k];
+          b.c.x = lanes[k].cx[l], b.c.y = lanes[k].cy[l], b.a = lanes[k].a[l];
+          b.xf.position = b.c;  // SynchronizeTransform (R follows lazily)
+        }
+        contacts_ok[l] = world.SolveContactPositions(kContactBaumgarte);
+        for (int q = 0; q < touched_count[l]; ++q) {
+          const int k = touched[l][q];
+          const Body& b = world.bodies[k];
+          lanes[k].cx[l] = b.c.x, lanes[k].cy[l] = b.c.y, lanes[k].a[l] = b.a;
+        }
       }
+      const M act = Mask(active);
       M joints_ok = M{-1, -1, -1, -1};
-      for (int i = 0; i < joint_count; ++i) joints_ok &= JointPosition(joints[i], active);
+      for (int i = 0; i < joint_count; ++i) joints_ok &= JointPosition(joints[i], lanes, act);
       for (int l = 0; l < n; ++l) {
         if (active[l] && contacts_ok[l] && joints_ok[l]) active[l] = false, --n_active;
+      }
+    }
+    for (int q = 0; q < body_count; ++q) {
+      const int k = body_list[q];
+      for (int l = 0; l < n; ++l) {
+        Body& b = w[l]->bodies[k];
+        b.c.x = lanes[k].cx[l], b.c.y = lanes[k].cy[l], b.a = lanes[k].a[l];
+        b.xf.position = b.c;
       }
     }
     for (int i = 0; i < joint_count; ++i) Scatter(joints[i], n);
     for (int l = 0; l < n; ++l) w[l]->SleepIsland(w[l]->step_);
     FreshAll(w, n);  // for EndStep's fixture sync (same bits as its own Fresh)
+  }
+
+  // Whether the selected islands' joints join the same bodies, in order.
+  static bool SameJointBodies(const World& a, const World& b) {
+    if (a.island_joint_count_ != b.island_joint_count_) return false;
+    for (int i = 0; i < a.island_joint_count_; ++i) {
+      const RevoluteJoint& ja = a.joints[a.island_joints_[i]];
+      const RevoluteJoint& jb = b.joints[b.island_joints_[i]];
+      if (ja.body_a != jb.body_a || ja.body_b != jb.body_b) return false;
+    }
+    return true;
   }
 
   static void Solve(World* const* worlds, int n) {
@@ -515,6 +591,7 @@ struct Lockstep {
       if (runner_island[l] < 0) continue;
       world.SelectIsland(runner_island[l]);
       const bool fits = world.island_joint_count_ > 0 && world.step_.warm_starting &&
+                        (first == nullptr || SameJointBodies(world, *first)) &&
                         (first == nullptr || (world.island_joint_count_ == first->island_joint_count_ &&
                                               world.step_.warm_starting &&
                                               world.step_.velocity_iterations == first->step_.velocity_iterations &&
