@@ -18,7 +18,9 @@ engine = Extension(
     depends=["ext/qwop_runner.h", "ext/qwop_physics.h", "ext/qwop_lockstep.h", "ext/fdlibm_trig.h"],
     include_dirs=["ext", numpy.get_include()],
     language="c++",
-    extra_compile_args=["-std=c++17", "-O3", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno", "-pthread"],
+    extra_compile_args=["-std=c++17", "-O3", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno", "-pthread",
+                        # calls inside the engine may be inlined (nothing interposes them)
+                        "-fvisibility=hidden", "-fno-semantic-interposition"],
     extra_link_args=["-pthread"],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
 )
