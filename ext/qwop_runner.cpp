@@ -382,25 +382,20 @@ ThreadPool::~ThreadPool() {
 // one fixed share per thread: a world's step costs more when it resets or
 // has many contacts, and a static split left one thread waiting for the
 // other. Which thread steps a world never changes its result.
-void ThreadPool::RunChunks() {
+void ThreadPool::RunChunks(int worker) {
   const int n = job_n_, chunk = job_chunk_;
-  for (;;) {
-    const int begin = next_.fetch_add(chunk, std::memory_order_relaxed);
-    if (begin >= n) return;
-    (*job_)(begin, std::min(n, begin + chunk));
-  }
+  const int begin = worker * chunk;
+  if (begin < n) (*job_)(begin, std::min(n, begin + chunk));
 }
 
-void ThreadPool::ParallelFor(int n, const std::function<void(int, int)>& fn, int grain) {
+void ThreadPool::ParallelFor(int n, const std::function<void(int, int)>& fn) {
   if (std::min(num_threads_, n) <= 1) {
     fn(0, n);
     return;
   }
   job_ = &fn;
   job_n_ = n;
-  // About four chunks per thread, each a whole number of grains.
-  job_chunk_ = std::max(grain, (n / (4 * num_threads_) + grain - 1) / grain * grain);
-  next_.store(0, std::memory_order_relaxed);
+  job_chunk_ = (n + num_threads_ - 1) / num_threads_;
   pending_.store(num_threads_ - 1, std::memory_order_relaxed);
   {
     // Under the mutex, so that a worker about to sleep cannot miss it.
@@ -408,7 +403,7 @@ void ThreadPool::ParallelFor(int n, const std::function<void(int, int)>& fn, int
     generation_.fetch_add(1, std::memory_order_release);
   }
   start_cv_.notify_all();
-  RunChunks();
+  RunChunks(0);
   for (int spin = 0; spin < kSpinIterations && pending_.load(std::memory_order_acquire) != 0; ++spin) {
     CpuRelax();
   }
@@ -436,8 +431,7 @@ void ThreadPool::WorkerLoop(int worker) {
     }
     if (stopping_.load()) return;
     seen = now;
-    (void)worker;
-    RunChunks();
+    RunChunks(worker);
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lock(mutex_);  // pairs with the caller's wait
       done_cv_.notify_one();
@@ -538,7 +532,7 @@ void Batch::StepGroup(int begin, int end, const int64_t* actions) {
 }
 
 void Batch::Step(const int64_t* actions) {
-  Pool().ParallelFor(n_envs(), [&](int begin, int end) { StepGroup(begin, end, actions); }, physics::kLanes);
+  Pool().ParallelFor(n_envs(), [&](int begin, int end) { StepGroup(begin, end, actions); });
 }
 
 void Batch::Reset(const uint8_t* mask) {
