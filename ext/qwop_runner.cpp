@@ -365,7 +365,8 @@ inline void CpuRelax() {
 }
 }  // namespace
 
-ThreadPool::ThreadPool(int num_threads) : num_threads_(std::max(1, num_threads)) {
+ThreadPool::ThreadPool(int num_threads)
+    : num_threads_(std::max(1, num_threads)), cursor_(new std::atomic<int>[num_threads_]) {
   for (int w = 1; w < num_threads_; ++w) workers_.emplace_back(&ThreadPool::WorkerLoop, this, w);
 }
 
@@ -378,24 +379,34 @@ ThreadPool::~ThreadPool() {
   for (auto& w : workers_) w.join();
 }
 
-// Worlds are handed out in small chunks from a shared counter rather than as
-// one fixed share per thread: a world's step costs more when it resets or
-// has many contacts, and a static split left one thread waiting for the
-// other. Which thread steps a world never changes its result.
+// Each thread starts on its own share (the same worlds at every call, so they
+// stay in its core's cache), then helps with the others' grain by grain: a
+// world's step costs more when it resets or has many contacts, and a plain
+// static split left one thread waiting for the other. Which thread steps a
+// world never changes its result.
 void ThreadPool::RunChunks(int worker) {
-  const int n = job_n_, chunk = job_chunk_;
-  const int begin = worker * chunk;
-  if (begin < n) (*job_)(begin, std::min(n, begin + chunk));
+  const int n = job_n_, share = job_share_, grain = job_grain_;
+  for (int k = 0; k < num_threads_; ++k) {  // its own share first, then the others'
+    const int s = (worker + k) % num_threads_;
+    const int end = std::min(n, (s + 1) * share);
+    for (;;) {
+      const int begin = cursor_[s].fetch_add(grain, std::memory_order_relaxed);
+      if (begin >= end) break;
+      (*job_)(begin, std::min(end, begin + grain));
+    }
+  }
 }
 
-void ThreadPool::ParallelFor(int n, const std::function<void(int, int)>& fn) {
+void ThreadPool::ParallelFor(int n, const std::function<void(int, int)>& fn, int grain) {
   if (std::min(num_threads_, n) <= 1) {
     fn(0, n);
     return;
   }
   job_ = &fn;
   job_n_ = n;
-  job_chunk_ = (n + num_threads_ - 1) / num_threads_;
+  job_share_ = (n + num_threads_ - 1) / num_threads_;
+  job_grain_ = std::max(1, grain);
+  for (int s = 0; s < num_threads_; ++s) cursor_[s].store(s * job_share_, std::memory_order_relaxed);
   pending_.store(num_threads_ - 1, std::memory_order_relaxed);
   {
     // Under the mutex, so that a worker about to sleep cannot miss it.
@@ -532,7 +543,7 @@ void Batch::StepGroup(int begin, int end, const int64_t* actions) {
 }
 
 void Batch::Step(const int64_t* actions) {
-  Pool().ParallelFor(n_envs(), [&](int begin, int end) { StepGroup(begin, end, actions); });
+  Pool().ParallelFor(n_envs(), [&](int begin, int end) { StepGroup(begin, end, actions); }, physics::kLanes);
 }
 
 void Batch::Reset(const uint8_t* mask) {

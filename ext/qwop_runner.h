@@ -202,9 +202,11 @@ class Runner {
 };
 
 // A fixed set of native threads that run one function over [0, n), each
-// thread on the same contiguous share at every call: a world then stays in
-// the cache of the core that steps it (handing worlds out from a shared
-// counter moved them between cores and cost ~15% at 2 threads). The caller's
+// thread starting on the same contiguous share at every call: a world then
+// stays in the cache of the core that steps it (handing worlds out from one
+// shared counter moved them between cores). A thread done with its share
+// takes grains from the others' (a slow share no longer holds the step up).
+// The caller's
 // thread works too, so num_threads = 1 means no extra thread at all. Each
 // world is touched by exactly one thread per call: no locks around the physics.
 // Threads spin briefly before sleeping on a condition variable: one batched
@@ -218,8 +220,9 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int size() const { return num_threads_; }
-  // fn(begin, end) over [0, n) cut into one contiguous share per thread.
-  void ParallelFor(int n, const std::function<void(int, int)>& fn);
+  // fn(begin, end) over [0, n): one contiguous share per thread, handed out
+  // grain by grain.
+  void ParallelFor(int n, const std::function<void(int, int)>& fn, int grain = 1);
 
  private:
   void WorkerLoop(int worker);
@@ -229,7 +232,8 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable start_cv_, done_cv_;
   const std::function<void(int, int)>* job_ = nullptr;  // written before generation_
-  int job_n_ = 0, job_chunk_ = 1;
+  int job_n_ = 0, job_share_ = 1, job_grain_ = 1;
+  std::unique_ptr<std::atomic<int>[]> cursor_;  // per share: its next unclaimed index
   void RunChunks(int worker);
   std::atomic<uint64_t> generation_{0};  // one more per job (release: publishes job_)
   std::atomic<int> pending_{0};          // workers still running the current job
