@@ -1,6 +1,6 @@
 """Cross-check ReferenceQWOPEnv (pybox2d, Box2D 2.3.10, float32) against
 QWOPEnv (C++: the game's own Box2D 2.1a-style arithmetic, bit for bit) and
-against the real game's recordings (/work/shared/oracle).
+against the real game's recordings (../shared/oracle).
 
     python bench/crosscheck.py [--programs N] [--seed S] [--rounds R] [--out bench/CROSSCHECK.md]
 

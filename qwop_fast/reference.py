@@ -15,7 +15,7 @@ What it is for
   rules on a different solver, so ``tests/test_reference.py`` and
   ``bench/CROSSCHECK.md`` can measure how far a stock Box2D is from the game
   (``bench/crosscheck.reference_fidelity`` compares it with the real game's
-  recordings in ``/work/shared/oracle``).
+  recordings in ``../shared/oracle``).
 
 It is a drop-in ``gymnasium.Env`` for ``QWOPEnv``: same options
 (``qwop_fast.EnvOptions``, ``intro_frames`` included), spaces, observation,
@@ -24,7 +24,7 @@ reward, termination, truncation, ``info`` keys, ``body_state``,
 ``pip install qwop-fast[reference]`` (it needs ``Box2D==2.3.10``);
 ``import qwop_fast`` alone never imports Box2D.
 
-The world and the rules (oracle facts in brackets: /work/shared/oracle/README.md)
+The world and the rules (oracle facts in brackets: ../shared/oracle/README.md)
 -------------------------------------------------------------------------------
 ``reset`` throws the old b2World away and builds a new one in the game's
 creation order [F14]: a fixture-less static ground body; three static track
