@@ -34,11 +34,12 @@ import pytest
 
 pytest.importorskip("Box2D", reason="the reference env needs pybox2d: pip install 'qwop-fast[reference]'")
 
+from bench import oracle  # noqa: E402
 from qwop_fast import QWOPEnv, runner_table  # noqa: E402
 from qwop_fast.key_programs import ACTION, FRAME_BY_FRAME, gait_program, random_program  # noqa: E402
 from qwop_fast.reference import ReferenceQWOPEnv, intro_frames_stream  # noqa: E402
 
-WORLD_JSON = Path(os.environ.get("QWOP_ORACLE", "/work/shared/oracle")) / "world.json"
+WORLD_JSON = oracle.ORACLE_DIR / "world.json"  # ../shared/oracle beside the clone, or QWOP_ORACLE_DIR
 
 
 def run_program(env, actions):
