@@ -47,6 +47,19 @@ inline V Min(V a, V b) { return Sel(a < b, a, b); }
 inline V Max(V a, V b) { return Sel(a > b, a, b); }
 inline V Abs(V a) { return Sel(a > 0.0, a, -a); }
 
+// PointK (the revolute joint's K = K1 + K2 + K3, entry by entry in that order).
+inline void PointK(V im1, V im2, V ii1, V ii2, V r1x, V r1y, V r2x, V r2y, V* k11, V* k12, V* k21, V* k22) {
+  *k11 = im1 + im2, *k12 = Splat(0.0), *k21 = Splat(0.0), *k22 = im1 + im2;
+  *k11 += ii1 * r1y * r1y;
+  *k12 += -ii1 * r1x * r1y;
+  *k21 += -ii1 * r1x * r1y;
+  *k22 += ii1 * r1x * r1x;
+  *k11 += ii2 * r2y * r2y;
+  *k12 += -ii2 * r2x * r2y;
+  *k21 += -ii2 * r2x * r2y;
+  *k22 += ii2 * r2x * r2x;
+}
+
 inline int32_t HighWord(double x) {
   uint64_t u;
   std::memcpy(&u, &x, sizeof u);
@@ -211,28 +224,7 @@ struct Lockstep {
       jl->b1[l] = &b1;
       jl->b2[l] = &b2;
       jl->i1 = j.body_a, jl->i2 = j.body_b;
-      if (l < n) {  // InitJoint's branches, on this lane's joint
-        if (!j.enable_motor) j.motor_force = 0.0;
-        if (j.enable_limit) {
-          const double angle = b2.a - b1.a - j.reference_angle;
-          const double range = j.upper - j.lower;
-          if ((range > 0.0 ? range : -range) < 2.0 * kAngularSlop) {  // Abs
-            j.limit_state = kEqualLimits;
-          } else if (angle <= j.lower) {
-            if (j.limit_state != kAtLowerLimit) j.limit_force = 0.0;
-            j.limit_state = kAtLowerLimit;
-          } else if (angle >= j.upper) {
-            if (j.limit_state != kAtUpperLimit) j.limit_force = 0.0;
-            j.limit_state = kAtUpperLimit;
-          } else {
-            j.limit_state = kInactiveLimit;
-            j.limit_force = 0.0;
-          }
-        } else {
-          j.limit_force = 0.0;
-        }
-        j.limit_position_impulse = 0.0;
-      }
+      if (l < n) j.BeginStep(world.bodies);  // InitJoint's branches, on this lane's joint
       R1c[l] = b1.xf.R.col1.x, R1s[l] = b1.xf.R.col1.y;
       R2c[l] = b2.xf.R.col1.x, R2s[l] = b2.xf.R.col1.y;
       jl->anchor1x[l] = j.local_anchor1.x, jl->anchor1y[l] = j.local_anchor1.y;
@@ -259,15 +251,8 @@ struct Lockstep {
     jl->r1x = r1x, jl->r1y = r1y, jl->r2x = r2x, jl->r2y = r2y;
     const V im1 = jl->im1, im2 = jl->im2, ii1 = jl->ii1, ii2 = jl->ii2;
     // PointK, then Inverse
-    V k11 = im1 + im2, k12 = Splat(0.0), k21 = Splat(0.0), k22 = im1 + im2;
-    k11 += ii1 * r1y * r1y;
-    k12 += -ii1 * r1x * r1y;
-    k21 += -ii1 * r1x * r1y;
-    k22 += ii1 * r1x * r1x;
-    k11 += ii2 * r2y * r2y;
-    k12 += -ii2 * r2x * r2y;
-    k21 += -ii2 * r2x * r2y;
-    k22 += ii2 * r2x * r2x;
+    V k11, k12, k21, k22;
+    PointK(im1, im2, ii1, ii2, r1x, r1y, r2x, r2y, &k11, &k12, &k21, &k22);
     V det = k11 * k22 - k12 * k21;
     det = Sel(det != 0.0, 1.0 / det, det);
     jl->m11 = det * k22;
@@ -364,16 +349,8 @@ struct Lockstep {
     V position_error;
     for (int l = 0; l < kLanes; ++l) position_error[l] = std::sqrt(sq[l]);
     const V im1 = j.im1, im2 = j.im2, ii1 = j.ii1, ii2 = j.ii2;
-    // PointK
-    V k11 = im1 + im2, k12 = Splat(0.0), k21 = Splat(0.0), k22 = im1 + im2;
-    k11 += ii1 * r1y * r1y;
-    k12 += -ii1 * r1x * r1y;
-    k21 += -ii1 * r1x * r1y;
-    k22 += ii1 * r1x * r1x;
-    k11 += ii2 * r2y * r2y;
-    k12 += -ii2 * r2x * r2y;
-    k21 += -ii2 * r2x * r2y;
-    k22 += ii2 * r2x * r2x;
+    V k11, k12, k21, k22;
+    PointK(im1, im2, ii1, ii2, r1x, r1y, r2x, r2y, &k11, &k12, &k21, &k22);
     // Solve22(K, -cx, -cy)
     const V bx = -cx, by = -cy;
     V det = k11 * k22 - k12 * k21;

@@ -1460,24 +1460,7 @@ void World::InitJoint(RevoluteJoint& j, const TimeStep& step) {
   const Mat22 K = PointK(im1, im2, ii1, ii2, r1x, r1y, r2x, r2y);
   j.pivot_mass = Inverse(K);
   j.motor_mass = 1.0 / (ii1 + ii2);
-  if (!j.enable_motor) j.motor_force = 0.0;
-  if (j.enable_limit) {
-    const double angle = b2.a - b1.a - j.reference_angle;
-    if (Abs(j.upper - j.lower) < 2.0 * kAngularSlop) {
-      j.limit_state = kEqualLimits;
-    } else if (angle <= j.lower) {
-      if (j.limit_state != kAtLowerLimit) j.limit_force = 0.0;
-      j.limit_state = kAtLowerLimit;
-    } else if (angle >= j.upper) {
-      if (j.limit_state != kAtUpperLimit) j.limit_force = 0.0;
-      j.limit_state = kAtUpperLimit;
-    } else {
-      j.limit_state = kInactiveLimit;
-      j.limit_force = 0.0;
-    }
-  } else {
-    j.limit_force = 0.0;
-  }
+  j.BeginStep(bodies);
   if (step.warm_starting) {
     const Vec2 F = j.pivot_force;
     b1.v.x -= step.dt * im1 * F.x;
@@ -1491,7 +1474,6 @@ void World::InitJoint(RevoluteJoint& j, const TimeStep& step) {
     j.motor_force = 0.0;
     j.limit_force = 0.0;
   }
-  j.limit_position_impulse = 0.0;
 }
 
 void World::SolveJointVelocity(RevoluteJoint& j, const TimeStep& step) {

@@ -182,6 +182,32 @@ struct RevoluteJoint {
   double JointAngle(const Body* bodies) const {
     return bodies[body_b].a - bodies[body_a].a - reference_angle;
   }
+  // InitVelocityConstraints' bookkeeping before any arithmetic on the bodies:
+  // a disabled motor's force, the limit state from the current angle (and the
+  // limit force it keeps or drops), the position impulse. Shared by
+  // World::InitJoint and the lockstep solver.
+  void BeginStep(const Body* bodies) {
+    if (!enable_motor) motor_force = 0.0;
+    if (enable_limit) {
+      const double angle = JointAngle(bodies);
+      const double range = upper - lower;
+      if ((range > 0.0 ? range : -range) < 2.0 * settings::kAngularSlop) {
+        limit_state = kEqualLimits;
+      } else if (angle <= lower) {
+        if (limit_state != kAtLowerLimit) limit_force = 0.0;
+        limit_state = kAtLowerLimit;
+      } else if (angle >= upper) {
+        if (limit_state != kAtUpperLimit) limit_force = 0.0;
+        limit_state = kAtUpperLimit;
+      } else {
+        limit_state = kInactiveLimit;
+        limit_force = 0.0;
+      }
+    } else {
+      limit_force = 0.0;
+    }
+    limit_position_impulse = 0.0;
+  }
 };
 
 struct TreeNode {
