@@ -67,7 +67,7 @@ def watch_run(config_path: Path, runs_dir: Path, run_id: str, max_s: float) -> d
     return {"finished": finished, "fast": fast, "last": last, "watched_s": time.monotonic() - t0}
 
 
-def mark(row: dict | None, what: str) -> str:
+def mark(row: dict | None) -> str:
     if row is None:
         return "not within the run"
     return f"{row['wall_seconds']:,.0f} s ({row['timesteps'] / 1e6:.2f}M steps, best {row['best_finish_time']:.1f} s)"
@@ -114,7 +114,7 @@ def main() -> int:
         last = r["last"]
         end = (f"{last['timesteps'] / 1e6:.2f}M steps in {last['wall_seconds']:,.0f} s "
                f"({last['timesteps'] / max(last['wall_seconds'], 1e-9):,.0f} steps/s)") if last else "no evaluation"
-        lines.append(f"| {label} | {mark(r['finished'], 'finish')} | {mark(r['fast'], 'fast')} | {end} |")
+        lines.append(f"| {label} | {mark(r['finished'])} | {mark(r['fast'])} | {end} |")
     q, s = results["qwop"]["finished"], results["subproc"]["finished"]
     if q and s:
         lines += ["", f"Time to the first finish: SubprocVecEnv / QWOPVecEnv = "

@@ -32,7 +32,6 @@ from .. import atomic
 from ..env import QWOPEnv
 from ..errors import UserError
 from ..recording import Recording, load
-from ..rollout import RecordedPolicy, run_episode
 from ..vec_env import QWOPVecEnv
 from .checkpoints import save_model
 from .config import TrainConfig, find_config, load_config
