@@ -1,6 +1,6 @@
 """The raw benchmark loop honours Ctrl-C (issue 12, item 7): a child process
 starts a raw case on a batch that would take minutes, gets SIGINT, and must
-stop within seconds."""
+stop within seconds (the call would otherwise run for hours)."""
 
 from __future__ import annotations
 
@@ -37,4 +37,7 @@ def test_raw_loop_stops_on_ctrl_c():
         if proc.poll() is None:
             proc.kill()
     assert code == 130 and proc.stdout.read().strip() == "interrupted"
-    assert waited < 2.0, f"Ctrl-C took {waited:.1f} s to stop the raw loop"
+    # Unloaded it stops in well under a second; the bound is loose because a
+    # loaded CI machine can keep the child off the CPU for a while, and a loop
+    # that ignored Ctrl-C would run for hours, not seconds.
+    assert waited < 10.0, f"Ctrl-C took {waited:.1f} s to stop the raw loop"

@@ -118,7 +118,7 @@ def test_shipped_configs_validate(path):
 
 def test_shipped_configs_exist():
     names = {p.name for p in CONFIGS}
-    assert {"quick.yml", "runner_ppo.yml"} <= names
+    assert {"quick.yml", "runner_ppo.yml", "runner_qrdqn.yml"} <= names
 
 
 def test_quick_path_spends_its_budget_learning():
