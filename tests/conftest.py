@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 
 import pytest
 
@@ -10,6 +11,14 @@ import pytest
 # here, before any test module imports pygame.
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+# The Ctrl-C tests send SIGINT to child processes. A test run started in the
+# background of a non-interactive shell (`cmd &`) inherits SIGINT ignored,
+# and an ignored signal stays ignored in every child, whose Python then never
+# raises KeyboardInterrupt. Handling it here again gives the children the
+# default disposition (exec resets a handled signal), as in a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture

@@ -8,9 +8,12 @@ import argparse
 import json
 import re
 import shutil
+import signal
 import sys
+import threading
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,25 @@ _CHECKPOINT_RE = re.compile(r"^model_(\d+)_steps\.zip$")
 
 class TrainError(UserError, RuntimeError):
     """A run that cannot start (bad folder, nothing to resume); printed without a traceback."""
+
+
+@contextmanager
+def _sigterm_as_ctrl_c():
+    """SIGTERM (``kill``, ``docker stop``, a scheduler's preemption) stops a
+    run as Ctrl-C does: a checkpoint, then --resume continues it. Only the
+    main thread can set a signal handler; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def start_from_policy(model: Any, path: str) -> None:
@@ -347,8 +369,9 @@ def train(config: TrainConfig, run_dir: Path, *, resume: bool = False, progress:
         interrupted = False
         try:
             # log_interval=None: PeriodicLogCallback writes the logs on a timestep clock.
-            model.learn(total_timesteps=remaining, callback=CallbackList(cbs), reset_num_timesteps=not resume,
-                        log_interval=None, progress_bar=False)
+            with _sigterm_as_ctrl_c():
+                model.learn(total_timesteps=remaining, callback=CallbackList(cbs), reset_num_timesteps=not resume,
+                            log_interval=None, progress_bar=False)
         except KeyboardInterrupt:
             interrupted = True
         finally:

@@ -127,9 +127,11 @@ def test_interrupt_saves_a_checkpoint_and_resume_continues(tmp_path, capsys):
     assert sessions[1]["timesteps"] == 800
 
 
-def test_ctrl_c_on_the_command_line(tmp_path):
-    """A real SIGINT to ``python -m qwop_fast train``: checkpoint, exit 130,
-    then --resume with --total-timesteps extends the same run."""
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_ctrl_c_on_the_command_line(tmp_path, sig):
+    """A real SIGINT (Ctrl-C) or SIGTERM (kill, a scheduler) to ``python -m
+    qwop_fast train``: checkpoint, exit 130, then --resume with
+    --total-timesteps extends the same run."""
     cfg = write_config(tmp_path / "tiny.yml", {**TINY_QRDQN, "total_timesteps": 10_000_000,
                                                "checkpoint_every": 0, "eval_every": 0})
     run = tmp_path / "runs" / "sig"
@@ -147,7 +149,7 @@ def test_ctrl_c_on_the_command_line(tmp_path):
         else:
             pytest.fail("training did not start")
         time.sleep(0.5)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         _, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
