@@ -18,7 +18,7 @@ runs/<run-id>/:
   final_model.zip     the model at the end of the budget
   timing.json         where the wall time went: env stepping, policy, gradient updates, eval
 
-Ctrl-C saves a checkpoint and exits; --resume runs/<id> continues from the
+Ctrl-C (or SIGTERM) saves a checkpoint and exits; --resume runs/<id> continues from the
 latest checkpoint with the same config, keeping the timestep counter and
 appending to monitor.csv (give --total-timesteps to extend a finished run).
 """
