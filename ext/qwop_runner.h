@@ -206,9 +206,9 @@ class Runner {
 // stays in the cache of the core that steps it (handing worlds out from one
 // shared counter moved them between cores). A thread done with its share
 // takes grains from the others' (a slow share no longer holds the step up).
-// The caller's
-// thread works too, so num_threads = 1 means no extra thread at all. Each
-// world is touched by exactly one thread per call: no locks around the physics.
+// The caller's thread works too, so num_threads = 1 means no extra thread at
+// all. Each world is touched by exactly one thread per call: no locks around
+// the physics.
 // Threads spin briefly before sleeping on a condition variable: one batched
 // step takes tens of microseconds at small n, about what waking a sleeping
 // thread costs, so a short spin keeps small batches worth splitting.
