@@ -19,6 +19,9 @@ defaults of ``TrainConfig``)::
     save_replay_buffer: false   # off-policy: save the replay buffer with each checkpoint
     eval_every: 25000           # timesteps between evaluations (0 = none)
     eval_episodes: 1
+    eval_all_starts: false      # true: each evaluation runs one episode from every start
+                                # of env_kwargs.intro_frames (0-60: 61 episodes, all at
+                                # once), so eval_episodes is not used
     eval_deterministic: true    # greedy actions in the evaluations (false: sampled /
                                 # epsilon-greedy; see config/quick.yml for why)
     log_every: 2000             # timesteps between log writes (rollout/ep_* means, time/*, train/*)
@@ -144,6 +147,7 @@ class TrainConfig:
     save_replay_buffer: bool = False
     eval_every: int = 25_000
     eval_episodes: int = 1
+    eval_all_starts: bool = False
     eval_deterministic: bool = True
     log_every: int = 2000
     log_formats: list[str] = field(default_factory=lambda: ["tensorboard", "csv"])
@@ -427,6 +431,7 @@ def _parse(data: Any, *, resolve: bool) -> TrainConfig:
         save_replay_buffer=_boolean("save_replay_buffer", get("save_replay_buffer")),
         eval_every=_integer("eval_every", get("eval_every"), 0),
         eval_episodes=_integer("eval_episodes", get("eval_episodes"), 1),
+        eval_all_starts=_boolean("eval_all_starts", get("eval_all_starts")),
         eval_deterministic=_boolean("eval_deterministic", get("eval_deterministic")),
         log_every=_integer("log_every", get("log_every"), 1),
         log_formats=_log_formats(get("log_formats")),

@@ -14,6 +14,7 @@ import threading
 import time
 import warnings
 from contextlib import contextmanager
+from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,12 @@ from typing import Any
 import torch
 from stable_baselines3.common.callbacks import CallbackList
 from stable_baselines3.common.monitor import Monitor, ResultsWriter
-from stable_baselines3.common.vec_env import VecMonitor
+from stable_baselines3.common.vec_env import DummyVecEnv, VecMonitor
 
 from .. import atomic
 from ..env import QWOPEnv
 from ..errors import UserError
+from ..options import EnvOptions
 from ..reward_shaping import VecRewardShaping
 from ..vec_env import QWOPVecEnv
 from .algorithms import NSTEP_WARNING
@@ -197,6 +199,30 @@ def replay_buffer_path(run_dir: Path, steps: int) -> Path:
 
 
 # -------------------------------------------------------------------- envs
+def make_eval_env(config: TrainConfig) -> tuple[Any, int]:
+    """The evaluation env of a run and the episodes of one evaluation.
+
+    The env's own reward (no shaping), so the best model is the best at the
+    actual task. With ``eval_all_starts`` it is one Monitor(QWOPEnv) per start
+    of the intro_frames range in a DummyVecEnv, and SB3's evaluate_policy
+    runs exactly one episode in each: the greedy policy and the physics are
+    deterministic, so that evaluation is the agent's whole record, not a
+    sample of it, and the best model is chosen on what is measured."""
+    if config.eval_all_starts:
+        low, high = EnvOptions(**config.env_kwargs).intro_frames_range
+        starts = range(low, high + 1)
+        return DummyVecEnv([partial(_eval_start_env, config.env_kwargs, k) for k in starts]), len(starts)
+    env = Monitor(QWOPEnv(**config.env_kwargs))
+    if config.seed is not None:
+        # Starts drawn from intro_frames are then the same in every run of the config.
+        env.reset(seed=config.seed + 1)
+    return env, config.eval_episodes
+
+
+def _eval_start_env(env_kwargs: dict[str, Any], intro_frames: int) -> Monitor:
+    return Monitor(QWOPEnv(**{**env_kwargs, "intro_frames": intro_frames}))
+
+
 def make_train_env(config: TrainConfig, run_dir: Path, *, append_monitor: bool) -> StepTimer:
     """QWOPVecEnv -> (VecRewardShaping) -> EpisodeEndTimesteps -> VecMonitor(monitor.csv) -> step timer.
     With ``vec_env: subproc`` the first is SB3's SubprocVecEnv of QWOPEnv
@@ -351,11 +377,8 @@ def train(config: TrainConfig, run_dir: Path, *, resume: bool = False, progress:
         if config.eval_every > 0:
             # The env's own reward (no shaping): the best model is the best
             # at the actual task.
-            eval_env = Monitor(QWOPEnv(**config.env_kwargs))
-            if config.seed is not None:
-                # Starts drawn from intro_frames are then the same in every run of the config.
-                eval_env.reset(seed=config.seed + 1)
-            ev = RunEvalCallback(eval_env, n_eval_episodes=config.eval_episodes,
+            eval_env, eval_episodes = make_eval_env(config)
+            ev = RunEvalCallback(eval_env, n_eval_episodes=eval_episodes,
                                  eval_freq=max(1, config.eval_every // config.n_envs),
                                  save_best=lambda m: save(m, run_dir / "best_model.zip"), log_path=str(run_dir),
                                  deterministic=config.eval_deterministic, verbose=0)

@@ -12,6 +12,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -75,6 +76,23 @@ def test_train_cli_end_to_end(tmp_path, capsys):
     assert timing["timesteps"] == 2000 and timing["gradient_updates"] > 300
     parts = timing["env_step_s"] + timing["policy_and_buffer_s"] + timing["gradient_updates_s"]
     assert 0 < parts <= timing["wall_s"] * 1.05
+
+
+def test_eval_all_starts_runs_one_episode_from_each_start(tmp_path):
+    # intro_frames 0-4: five starts, so each evaluation is exactly five
+    # episodes, one from each wait, however many eval_episodes says.
+    data = {**TINY_QRDQN, "checkpoint_every": 0, "eval_episodes": 2, "eval_all_starts": True,
+            "env_kwargs": {"max_episode_steps": 60, "intro_frames": [0, 4]}}
+    cfg = write_config(tmp_path / "all.yml", data)
+    assert main(["train", "--config", str(cfg), "--runs-dir", str(tmp_path / "runs"), "--run-id", "all",
+                 "--no-progress"]) == 0
+    run = tmp_path / "runs" / "all"
+    with np.load(run / "evaluations.npz") as ev:
+        assert ev["timesteps"].tolist() == [1000, 2000]
+        assert ev["results"].shape == (2, 5) and ev["ep_lengths"].shape == (2, 5)
+    assert load_config(run / "config.yml").eval_all_starts is True
+    rows = list(csv.DictReader((run / "eval_log.csv").read_text().splitlines()))
+    assert [r["timesteps"] for r in rows] == ["1000", "2000"]
 
 
 def test_existing_run_id_and_resume_conflicts_are_errors(tmp_path, capsys):
