@@ -20,6 +20,10 @@ model's final exploration rate). The two can differ a lot: a young QR-DQN's
 greedy policy may stall in a pose and stand there until truncation while its
 epsilon-greedy version runs (see config/quick.yml).
 
+--all-starts runs one episode from every intro wait of the env's intro_frames
+range instead of drawing them (the game's only start variety): for a greedy
+policy that is its whole record, e.g. 61 episodes for intro_frames [0, 60].
+
 --output DIR writes episodes.csv (one row per episode) and summary.json. A
 folder that already holds them is left alone: the command stops with an error
 unless --force is given, in which case both files are replaced.
@@ -37,7 +41,11 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     src = parser.add_mutually_exclusive_group(required=True)
     src.add_argument("--model", metavar="PATH", help="a trained model (.zip), or a shipped agent by name: " + ", ".join(AGENTS))
     src.add_argument("--random", action="store_true", help="a uniformly random policy (the baseline)")
-    parser.add_argument("--episodes", type=positive_int, default=20, metavar="N", help="episodes to run (default 20)")
+    count = parser.add_mutually_exclusive_group()
+    count.add_argument("--episodes", type=positive_int, default=20, metavar="N", help="episodes to run (default 20)")
+    count.add_argument("--all-starts", action="store_true",
+                       help="one episode from each intro wait of the intro_frames range (0-60: 61 "
+                            "episodes) instead of --episodes drawn ones")
     parser.add_argument("--output", metavar="DIR", help="write episodes.csv and summary.json here")
     parser.add_argument("--force", action="store_true", help="replace results already in --output")
     parser.add_argument("--record-best", metavar="FILE",

@@ -27,7 +27,7 @@ from ..rollout import RandomPolicy, run_episode
 from .config import ConfigError, safe_yaml_load
 from .checkpoints import check_compatible, detect_algorithm, load_env_kwargs, load_model
 
-EPISODE_FIELDS = ("episode", "reward", "length", "distance", "game_time", "is_success", "terminated",
+EPISODE_FIELDS = ("episode", "intro_frames", "reward", "length", "distance", "game_time", "is_success", "terminated",
                   "truncated")
 OUTPUT_FILES = ("episodes.csv", "summary.json")
 
@@ -52,14 +52,17 @@ def evaluate_from_args(args: argparse.Namespace) -> int:
             raise EvaluateError(f"--record-best {record_best} cannot be written: {problem}")
     t0 = time.perf_counter()
     recordings: list[Recording] = []
-    episodes = run_episodes(policy, env_kwargs, args.episodes, deterministic=args.deterministic, seed=args.seed,
-                            recordings=recordings)
+    starts = all_starts(env_kwargs) if getattr(args, "all_starts", False) else None
+    n_episodes = len(starts) if starts is not None else args.episodes
+    episodes = run_episodes(policy, env_kwargs, n_episodes, deterministic=args.deterministic, seed=args.seed,
+                            recordings=recordings, starts=starts)
     elapsed = time.perf_counter() - t0
     summary = summarize(episodes)
     summary_doc = {
         "policy": "random" if args.random else str(args.model),
         **info,
-        "episodes": args.episodes,
+        "episodes": n_episodes,
+        "all_starts": starts is not None,
         "deterministic": bool(args.deterministic) if not args.random else None,
         "seed": args.seed,
         "env_kwargs": env_kwargs,
@@ -152,11 +155,24 @@ def load_policy(model_path: str | None, random: bool, overrides: dict[str, Any],
 
 
 # ----------------------------------------------------------------- episodes
+def all_starts(env_kwargs: dict[str, Any]) -> list[int]:
+    """Every intro wait of the env's intro_frames range, in order: the
+    game's only start variety, so one greedy episode from each is a
+    deterministic agent's whole record."""
+    low, high = EnvOptions.from_kwargs(**env_kwargs).intro_frames_range
+    return list(range(low, high + 1))
+
+
 def run_episodes(policy, env_kwargs: dict[str, Any], n: int, *, deterministic: bool = True,
-                 seed: int | None = 0, recordings: list[Recording] | None = None) -> list[dict[str, Any]]:
+                 seed: int | None = 0, recordings: list[Recording] | None = None,
+                 starts: list[int] | None = None) -> list[dict[str, Any]]:
     """Run ``n`` episodes of ``policy`` on one QWOPEnv; one dict per episode.
     ``recordings``: gets each episode as a key recording (its drawn intro
-    wait fixed in the env options), which ``qwop-fast replay`` reproduces."""
+    wait fixed in the env options), which ``qwop-fast replay`` reproduces.
+    ``starts``: episode k starts after ``starts[k]`` intro frames instead of
+    a drawn wait (len(starts) == n)."""
+    if starts is not None and len(starts) != n:
+        raise ValueError(f"starts: {len(starts)} intro waits for {n} episodes")
     env = QWOPEnv(**env_kwargs)
     if isinstance(policy, RandomPolicy):
         policy.action_space = env.action_space
@@ -165,8 +181,11 @@ def run_episodes(policy, env_kwargs: dict[str, Any], n: int, *, deterministic: b
     episodes = []
     try:
         for k in range(n):
+            if starts is not None:
+                env.intro_frames = starts[k]  # from this reset on
             ep = run_episode(env, policy, deterministic=deterministic, seed=seed + k if seed is not None else None)
-            episodes.append({"episode": k, "reward": ep.reward, "length": ep.length,
+            episodes.append({"episode": k, "intro_frames": env.intro_frames_drawn, "reward": ep.reward,
+                             "length": ep.length,
                              "distance": ep.info["distance"], "game_time": ep.info["game_time"],
                              "is_success": bool(ep.info["is_success"]), "terminated": bool(ep.terminated),
                              "truncated": bool(ep.truncated)})

@@ -67,6 +67,29 @@ def test_evaluate_writes_episodes_and_summary(run_dir, tmp_path, capsys):
     assert m["mean_episode_length"] == pytest.approx(statistics.fmean(int(r["length"]) for r in rows))
 
 
+def test_all_starts_is_one_episode_from_each_intro_wait(run_dir, tmp_path, capsys):
+    model = str(run_dir / "final_model.zip")
+    out = tmp_path / "all"
+    assert main(["evaluate", "--model", model, "--all-starts", "--env-kwargs", "intro_frames=[2, 5]",
+                 "--output", str(out)]) == 0
+    rows = read_episodes(out)
+    assert [int(r["intro_frames"]) for r in rows] == [2, 3, 4, 5]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["all_starts"] is True and summary["metrics"]["episodes"] == 4
+    # Each is the episode a single evaluation from that fixed wait runs.
+    for row in (rows[0], rows[3]):
+        one = tmp_path / f"one{row['intro_frames']}"
+        assert main(["evaluate", "--model", model, "--episodes", "1", "--env-kwargs",
+                     f"intro_frames={row['intro_frames']}", "--output", str(one)]) == 0
+        (single,) = read_episodes(one)
+        assert {k: v for k, v in single.items() if k != "episode"} == \
+               {k: v for k, v in row.items() if k != "episode"}
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(["evaluate", "--model", model, "--all-starts", "--episodes", "3"])
+    assert exc.value.code == 2 and "not allowed with argument --all-starts" in capsys.readouterr().err
+
+
 def test_output_folder_is_not_overwritten_without_force(run_dir, tmp_path, capsys):
     out = tmp_path / "eval"
     model = str(run_dir / "checkpoints" / "model_300_steps.zip")  # config found one level up
