@@ -24,6 +24,11 @@ defaults of ``TrainConfig``)::
                                 # once), so eval_episodes is not used
     eval_deterministic: true    # greedy actions in the evaluations (false: sampled /
                                 # epsilon-greedy; see config/quick.yml for why)
+    best_model_by: reward       # which evaluation's model is best_model.zip: reward (mean
+                                # return, SB3's rule) or time (the fastest mean time to
+                                # 100 m once best_min_success of the episodes finish;
+                                # until then the highest success rate)
+    best_min_success: 0.9
     log_every: 2000             # timesteps between log writes (rollout/ep_* means, time/*, train/*)
     log_formats: [tensorboard, csv]   # SB3 logger outputs: tensorboard, csv, stdout, json, log
     init_policy: null           # a model .zip of the same algorithm and network whose policy
@@ -149,6 +154,8 @@ class TrainConfig:
     eval_episodes: int = 1
     eval_all_starts: bool = False
     eval_deterministic: bool = True
+    best_model_by: str = "reward"
+    best_min_success: float = 0.9
     log_every: int = 2000
     log_formats: list[str] = field(default_factory=lambda: ["tensorboard", "csv"])
     init_policy: str | None = None
@@ -195,6 +202,7 @@ class TrainConfig:
 
 
 VEC_ENVS = ("qwop", "subproc")
+BEST_MODEL_BY = ("reward", "time")
 
 
 def _choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
@@ -377,6 +385,13 @@ def _integer(key: str, value: Any, lo: int | None = None, *, hi: int | None = No
     return value
 
 
+def _fraction(key: str, value: Any) -> float:
+    v = _number(key, value)
+    if not 0.0 <= v <= 1.0:
+        raise _bad_type(key, "a number in [0, 1]", value)
+    return v
+
+
 def _boolean(key: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise _bad_type(key, _BOOL, value)
@@ -433,6 +448,8 @@ def _parse(data: Any, *, resolve: bool) -> TrainConfig:
         eval_episodes=_integer("eval_episodes", get("eval_episodes"), 1),
         eval_all_starts=_boolean("eval_all_starts", get("eval_all_starts")),
         eval_deterministic=_boolean("eval_deterministic", get("eval_deterministic")),
+        best_model_by=_choice("best_model_by", get("best_model_by"), BEST_MODEL_BY),
+        best_min_success=_fraction("best_min_success", get("best_min_success")),
         log_every=_integer("log_every", get("log_every"), 1),
         log_formats=_log_formats(get("log_formats")),
         init_policy=_init_policy(get("init_policy")),

@@ -381,6 +381,7 @@ def train(config: TrainConfig, run_dir: Path, *, resume: bool = False, progress:
             ev = RunEvalCallback(eval_env, n_eval_episodes=eval_episodes,
                                  eval_freq=max(1, config.eval_every // config.n_envs),
                                  save_best=lambda m: save(m, run_dir / "best_model.zip"), log_path=str(run_dir),
+                                 best_by=config.best_model_by, min_success=config.best_min_success,
                                  deterministic=config.eval_deterministic, verbose=0)
             cbs.append(ev)
             timers.append(("eval", ev))

@@ -50,6 +50,9 @@ def test_unknown_nested_keys_are_named_by_their_path():
     ({"wrappers": {"reward_shaping": {"joint_weight": "lots"}}},
      "'wrappers.reward_shaping.joint_weight'", "number"),
     ({"env_kwargs": "hurdle"}, "'env_kwargs'", "mapping"),
+    ({"eval_all_starts": 61}, "'eval_all_starts'", "bool"),
+    ({"best_model_by": "speed"}, "'best_model_by'", "one of reward, time"),
+    ({"best_min_success": 1.5}, "'best_min_success'", "a number in [0, 1]"),
 ])
 def test_wrong_type_names_key_expected_type_and_value(data, key, expected):
     msg = error(data)

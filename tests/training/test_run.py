@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from qwop_fast.cli import main
+from qwop_fast.training.callbacks import time_score
 from qwop_fast.training.config import TrainConfig, load_config
 from qwop_fast.training.run import latest_checkpoint, make_train_env, replay_buffer_path, train
 
@@ -93,6 +94,28 @@ def test_eval_all_starts_runs_one_episode_from_each_start(tmp_path):
     assert load_config(run / "config.yml").eval_all_starts is True
     rows = list(csv.DictReader((run / "eval_log.csv").read_text().splitlines()))
     assert [r["timesteps"] for r in rows] == ["1000", "2000"]
+
+
+def test_time_score_puts_the_success_bar_before_the_time():
+    bar = 0.9
+    assert time_score(0.9, 59.0, bar) > time_score(0.9, 61.0, bar)
+    assert time_score(0.95, 59.0, bar) > time_score(1.0, 61.0, bar)  # both over the bar: time decides
+    assert time_score(0.9, 70.0, bar) > time_score(0.85, 50.0, bar)
+    assert time_score(0.5, 100.0, bar) > time_score(0.5, float("nan"), bar)
+    assert time_score(55 / 61, 60.0, bar) == time_score(float(f"{55 / 61:.6g}"), 60.0, bar)
+
+
+def test_best_model_by_time_is_chosen_by_time_score(tmp_path):
+    data = {**TINY_QRDQN, "checkpoint_every": 0, "eval_episodes": 2, "best_model_by": "time",
+            "env_kwargs": {"max_episode_steps": 60}}
+    cfg = write_config(tmp_path / "time.yml", data)
+    assert main(["train", "--config", str(cfg), "--runs-dir", str(tmp_path / "runs"), "--run-id", "t",
+                 "--no-progress"]) == 0
+    run = tmp_path / "runs" / "t"
+    rows = list(csv.DictReader((run / "eval_log.csv").read_text().splitlines()))
+    scores = [time_score(float(r["success_rate"]), float(r["mean_finish_time"]), 0.9) for r in rows]
+    # The first evaluation with the highest score (a later equal one is no new best).
+    assert saved_timesteps(run / "best_model.zip") == int(rows[scores.index(max(scores))]["timesteps"])
 
 
 def test_existing_run_id_and_resume_conflicts_are_errors(tmp_path, capsys):
