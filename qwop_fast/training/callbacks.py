@@ -127,7 +127,8 @@ class RunEvalCallback(EvalCallback):
         if self._npz is not None:
             atomic.write_text(self._npz.parent / EVAL_LOG,
                               "\n".join([",".join(EVAL_LOG_COLUMNS), *self._eval_rows]) + "\n")
-        score = time_score(row[4], row[5], self.min_success)
+        score = time_score(row[EVAL_LOG_COLUMNS.index("success_rate")],
+                           row[EVAL_LOG_COLUMNS.index("mean_finish_time")], self.min_success)
         if self._save_best_by_time is not None and (self.best_time_score is None or score > self.best_time_score):
             self.best_time_score = score
             self._save_best_by_time(self.model)

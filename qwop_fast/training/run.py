@@ -27,13 +27,13 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecMonitor
 from .. import atomic
 from ..env import QWOPEnv
 from ..errors import UserError
-from ..options import EnvOptions
 from ..reward_shaping import VecRewardShaping
 from ..vec_env import QWOPVecEnv
 from .algorithms import NSTEP_WARNING
 from .callbacks import AtomicCheckpoint, ProgressCallback, RunEvalCallback
 from .checkpoints import ModelError, load_model, run_config_header, save_model, save_replay_buffer
 from .config import TrainConfig, bundled_config, dump_config, find_config, load_config
+from .evaluate import all_starts
 from .logs import EpisodeEndTimesteps, PeriodicLogCallback, log_config, log_timing, make_logger, start_wandb
 from .timing import PhaseTimer, StepTimer, timed_algorithm
 
@@ -209,8 +209,7 @@ def make_eval_env(config: TrainConfig) -> tuple[Any, int]:
     deterministic, so that evaluation is the agent's whole record, not a
     sample of it, and the best model is chosen on what is measured."""
     if config.eval_all_starts:
-        low, high = EnvOptions(**config.env_kwargs).intro_frames_range
-        starts = range(low, high + 1)
+        starts = all_starts(config.env_kwargs)
         return DummyVecEnv([partial(_eval_start_env, config.env_kwargs, k) for k in starts]), len(starts)
     env = Monitor(QWOPEnv(**config.env_kwargs))
     if config.seed is not None:
